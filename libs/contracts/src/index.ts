@@ -1,0 +1,3 @@
+export * from './queues.js';
+export * from './enroll.js';
+export * from './errors.js';
