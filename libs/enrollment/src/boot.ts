@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import type { EnrollProtocol } from '@enrollgate/contracts';
+import { ConfigError, HealthRegistry, Metrics, PlatformModule, createLogger, startHttpApp, type Logger } from '@enrollgate/platform';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FrontendRuntime } from './frontend-runtime.js';
+
+export interface FrontendBootOptions {
+  app: string;
+  protocol: EnrollProtocol;
+  config: { REDIS_URL: string; DATABASE_URL: string; QUEUE_PREFIX: string; LOG_LEVEL: string };
+  listen: { host: string; port: number };
+  /** The app's own Nest modules (protocol controllers); they can inject FrontendRuntime. */
+  imports?: (Type | DynamicModule)[];
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
+}
+
+/** Boots a front-end: logger, metrics, health, the runtime (DB, Redis, queues), HTTP. */
+export async function bootFrontend(options: FrontendBootOptions): Promise<{ app: NestFastifyApplication; runtime: FrontendRuntime; logger: Logger }> {
+  const logger = createLogger({ app: options.app, level: options.config.LOG_LEVEL });
+  const metrics = new Metrics(options.app);
+  const health = new HealthRegistry();
+  const runtime = await FrontendRuntime.start({
+    protocol: options.protocol,
+    redisUrl: options.config.REDIS_URL,
+    databaseUrl: options.config.DATABASE_URL,
+    queuePrefix: options.config.QUEUE_PREFIX,
+    logger,
+    health,
+  });
+
+  @Module({
+    imports: [
+      PlatformModule.forRoot({ logger, metrics, health, providers: [{ provide: FrontendRuntime, useValue: runtime }] }),
+      ...(options.imports ?? []),
+    ],
+  })
+  class FrontendModule {
+    async onModuleDestroy(): Promise<void> {
+      await runtime.close();
+    }
+  }
+
+  const app = await startHttpApp(FrontendModule, { logger, health, listen: options.listen, configure: options.configure });
+  return { app, runtime, logger };
+}
+
+/** Process entry: configuration errors exit 2 with the list of problems; anything else exits 1. */
+export function runMain(app: string, main: () => Promise<unknown>): void {
+  main().catch((e: unknown) => {
+    if (e instanceof ConfigError) {
+      process.stderr.write(e.message + '\n');
+      process.exit(2);
+    }
+    process.stderr.write(`${app} failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+}
