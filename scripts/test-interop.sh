@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `npm run test:interop`: tests against third-party peers from Debian (Samba smbd, impacket,
+# tshark, certbot, lego, certmonger, micromdm scep, MIT krb5). Installs the Debian packages when
+# run as root; otherwise prints the apt-get line and stops.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/services.sh
+trap eg_stop_started EXIT
+
+[ -d node_modules/.bin ] || npm ci --no-audit --no-fund
+need=()
+for pkg_cmd in samba:smbd smbclient:smbclient tshark:tshark python3-impacket:/usr/share/doc/python3-impacket; do
+  pkg=${pkg_cmd%%:*} probe=${pkg_cmd#*:}
+  if [[ $probe == /* ]]; then [ -e "$probe" ] || need+=("$pkg"); else command -v "$probe" >/dev/null || need+=("$pkg"); fi
+done
+if [ ${#need[@]} -gt 0 ]; then eg_apt_install "${need[@]}"; fi
+mkdir -p .enrollgate/test
+eg_ensure_redis "$PWD/.enrollgate/test"
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+npx --no-install nx run-many -t build --parallel=2 --outputStyle=static >/dev/null
+
+report=.enrollgate/test/jest-interop-report.json
+set +e
+ENROLLGATE_TEST_KIND=interop node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js --ci --runInBand --passWithNoTests --json --outputFile="$report" "$@"
+rc=$?
+set -e
+node scripts/lib/jest-summary.mjs "$report" | sed 's/^tests:/interop:/' || true
+exit $rc
