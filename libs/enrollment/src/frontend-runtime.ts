@@ -1,6 +1,6 @@
 import type { EnrollProtocol } from '@enrollgate/contracts';
 import { createRedis, pingRedis, type HealthRegistry, type Logger } from '@enrollgate/platform';
-import { EnrollmentRepository, openDatabase, type OpenDatabase } from '@enrollgate/store';
+import { EnrollmentRepository, openDatabase, type StoreDatabase } from '@enrollgate/store';
 import type { Redis } from 'ioredis';
 import { EnrollmentProducer } from './enroll/enrollment.producer.js';
 import { ResultsConsumer, type ResultsConsumerOptions } from './results/results.consumer.js';
@@ -21,7 +21,7 @@ export interface FrontendRuntimeOptions {
  */
 export class FrontendRuntime {
   private constructor(
-    readonly database: OpenDatabase,
+    readonly database: StoreDatabase,
     readonly redis: Redis,
     readonly enrollments: EnrollmentRepository,
     readonly producer: EnrollmentProducer,

@@ -1,0 +1,78 @@
+/** NTLM negotiate flags, MS-NLMP 2.2.2.5 (bit letters from the spec in comments). */
+export const NtlmFlags = {
+  NEGOTIATE_UNICODE: 0x00000001, // A
+  NEGOTIATE_OEM: 0x00000002, // B
+  REQUEST_TARGET: 0x00000004, // C
+  NEGOTIATE_SIGN: 0x00000010, // D
+  NEGOTIATE_SEAL: 0x00000020, // E
+  NEGOTIATE_DATAGRAM: 0x00000040, // F
+  NEGOTIATE_LM_KEY: 0x00000080, // G
+  NEGOTIATE_NTLM: 0x00000200, // H
+  NEGOTIATE_ANONYMOUS: 0x00000800, // J
+  NEGOTIATE_OEM_DOMAIN_SUPPLIED: 0x00001000, // K
+  NEGOTIATE_OEM_WORKSTATION_SUPPLIED: 0x00002000, // L
+  NEGOTIATE_ALWAYS_SIGN: 0x00008000, // M
+  TARGET_TYPE_DOMAIN: 0x00010000, // N
+  TARGET_TYPE_SERVER: 0x00020000, // O
+  NEGOTIATE_EXTENDED_SESSIONSECURITY: 0x00080000, // P
+  NEGOTIATE_IDENTIFY: 0x00100000, // Q
+  REQUEST_NON_NT_SESSION_KEY: 0x00400000, // R
+  NEGOTIATE_TARGET_INFO: 0x00800000, // S
+  NEGOTIATE_VERSION: 0x02000000, // T
+  NEGOTIATE_128: 0x20000000, // U
+  NEGOTIATE_KEY_EXCH: 0x40000000, // V
+  NEGOTIATE_56: 0x80000000, // W
+} as const;
+
+const F = NtlmFlags;
+
+/**
+ * What impacket sends in NEGOTIATE for an RPC bind (wcce-protocol.md 3.1): 0xE0888235.
+ * Kept as the `impacket` style so Appendix A reproduces byte for byte.
+ */
+export const IMPACKET_NEGOTIATE_FLAGS =
+  (F.NEGOTIATE_56 |
+    F.NEGOTIATE_KEY_EXCH |
+    F.NEGOTIATE_128 |
+    F.NEGOTIATE_TARGET_INFO |
+    F.NEGOTIATE_EXTENDED_SESSIONSECURITY |
+    F.NEGOTIATE_ALWAYS_SIGN |
+    F.NEGOTIATE_NTLM |
+    F.NEGOTIATE_SEAL |
+    F.NEGOTIATE_SIGN |
+    F.REQUEST_TARGET |
+    F.NEGOTIATE_UNICODE) >>>
+  0;
+
+/** A Windows-like NEGOTIATE (with VERSION, without impacket's TARGET_INFO request): 0xE2088235. */
+export const WINDOWS_NEGOTIATE_FLAGS =
+  (F.NEGOTIATE_56 |
+    F.NEGOTIATE_KEY_EXCH |
+    F.NEGOTIATE_128 |
+    F.NEGOTIATE_VERSION |
+    F.NEGOTIATE_EXTENDED_SESSIONSECURITY |
+    F.NEGOTIATE_ALWAYS_SIGN |
+    F.NEGOTIATE_NTLM |
+    F.NEGOTIATE_SEAL |
+    F.NEGOTIATE_SIGN |
+    F.REQUEST_TARGET |
+    F.NEGOTIATE_UNICODE) >>>
+  0;
+
+/**
+ * Flags an initiator drops from its AUTHENTICATE unless the CHALLENGE granted them (impacket
+ * behaviour, MS-NLMP 3.1.5.1.2: the client uses the negotiated subset).
+ */
+export const GRANTABLE_FLAGS =
+  (F.NEGOTIATE_EXTENDED_SESSIONSECURITY |
+    F.NEGOTIATE_128 |
+    F.NEGOTIATE_KEY_EXCH |
+    F.NEGOTIATE_SEAL |
+    F.NEGOTIATE_SIGN |
+    F.NEGOTIATE_ALWAYS_SIGN |
+    F.NEGOTIATE_56) >>>
+  0;
+
+export function hasFlag(flags: number, flag: number): boolean {
+  return ((flags & flag) >>> 0) === flag >>> 0;
+}
