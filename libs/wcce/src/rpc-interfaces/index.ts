@@ -1,0 +1,3 @@
+export * from './srvsvc.js';
+export * from './lsarpc.js';
+export { checkStatus } from './status.js';
