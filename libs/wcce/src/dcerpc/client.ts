@@ -96,6 +96,11 @@ export class RpcClient {
     return this.binding;
   }
 
+  /** Bound and not poisoned by an integrity or framing failure: safe to reuse for another call. */
+  get usable(): boolean {
+    return this.binding !== undefined && this.broken === undefined;
+  }
+
   private allocCallId(): number {
     const id = this.nextCallId;
     this.nextCallId = (this.nextCallId + 1) >>> 0 || 1;

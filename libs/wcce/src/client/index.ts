@@ -1,0 +1,2 @@
+export * from './rpc-connection.js';
+export * from './icpr-pool.js';

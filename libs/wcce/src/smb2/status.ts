@@ -1,0 +1,91 @@
+import { hex32 } from "../errors.js";
+
+/**
+ * NTSTATUS values MS-SMB2 traffic uses ([MS-ERREF] 2.3.1). Only the common ones carry names;
+ * everything else prints as hex.
+ */
+export const NtStatus = {
+  SUCCESS: 0x00000000,
+  PENDING: 0x00000103,
+  NOTIFY_ENUM_DIR: 0x0000010c,
+  BUFFER_OVERFLOW: 0x80000005,
+  NO_MORE_FILES: 0x80000006,
+  UNSUCCESSFUL: 0xc0000001,
+  NOT_IMPLEMENTED: 0xc0000002,
+  INVALID_HANDLE: 0xc0000008,
+  INVALID_PARAMETER: 0xc000000d,
+  NO_SUCH_FILE: 0xc000000f,
+  INVALID_DEVICE_REQUEST: 0xc0000010,
+  END_OF_FILE: 0xc0000011,
+  MORE_PROCESSING_REQUIRED: 0xc0000016,
+  ACCESS_DENIED: 0xc0000022,
+  BUFFER_TOO_SMALL: 0xc0000023,
+  OBJECT_NAME_INVALID: 0xc0000033,
+  OBJECT_NAME_NOT_FOUND: 0xc0000034,
+  OBJECT_NAME_COLLISION: 0xc0000035,
+  OBJECT_PATH_NOT_FOUND: 0xc000003a,
+  SHARING_VIOLATION: 0xc0000043,
+  LOGON_FAILURE: 0xc000006d,
+  ACCOUNT_RESTRICTION: 0xc000006e,
+  INVALID_LOGON_HOURS: 0xc000006f,
+  INVALID_WORKSTATION: 0xc0000070,
+  PASSWORD_EXPIRED: 0xc0000071,
+  ACCOUNT_DISABLED: 0xc0000072,
+  INSUFFICIENT_RESOURCES: 0xc000009a,
+  PIPE_NOT_AVAILABLE: 0xc00000ac,
+  INVALID_PIPE_STATE: 0xc00000ad,
+  PIPE_BUSY: 0xc00000ae,
+  PIPE_DISCONNECTED: 0xc00000b0,
+  PIPE_CLOSING: 0xc00000b1,
+  PIPE_EMPTY: 0xc00000d9,
+  NOT_SUPPORTED: 0xc00000bb,
+  BAD_NETWORK_NAME: 0xc00000cc,
+  REQUEST_NOT_ACCEPTED: 0xc00000d0,
+  INTERNAL_ERROR: 0xc00000e5,
+  CANCELLED: 0xc0000120,
+  FILE_CLOSED: 0xc0000128,
+  USER_SESSION_DELETED: 0xc0000203,
+  NETWORK_SESSION_EXPIRED: 0xc000035c,
+  PASSWORD_MUST_CHANGE: 0xc0000224,
+  ACCOUNT_LOCKED_OUT: 0xc0000234,
+  PIPE_BROKEN: 0xc000014b,
+  NETWORK_NAME_DELETED: 0xc00000c9,
+  INVALID_NETWORK_RESPONSE: 0xc00000c3,
+  BAD_TOKEN_TYPE: 0xc00000a8,
+  IO_TIMEOUT: 0xc00000b5,
+  INVALID_DEVICE_STATE: 0xc0000184,
+  ACCESS_VIOLATION: 0xc0000005,
+  NETWORK_ACCESS_DENIED: 0xc00000ca,
+  ENCRYPTION_FAILED: 0xc000028a,
+  DECRYPTION_FAILED: 0xc000028b,
+  INVALID_SIGNATURE: 0xc000a000,
+  STOPPED_ON_SYMLINK: 0x8000002d,
+} as const;
+
+const NAMES = new Map<number, string>();
+for (const [name, value] of Object.entries(NtStatus))
+  if (!NAMES.has(value)) NAMES.set(value, `STATUS_${name}`);
+
+/** `STATUS_LOGON_FAILURE (0xC000006D)` or just the hex for an unnamed status. */
+export function statusName(status: number): string {
+  const name = NAMES.get(status >>> 0);
+  return name === undefined ? hex32(status) : `${name} (${hex32(status)})`;
+}
+
+/** MS-ERREF 2.3: severity bits 11 = error, 10 = warning; 00/01 success/informational. */
+export function isErrorStatus(status: number): boolean {
+  return status >>> 30 === 3;
+}
+
+/** Logon failures the application must not retry (lock-out risk): MS-SMB2 3.3.5.5.3 statuses. */
+export const AUTH_FAILURE_STATUSES: ReadonlySet<number> = new Set([
+  NtStatus.LOGON_FAILURE,
+  NtStatus.ACCOUNT_RESTRICTION,
+  NtStatus.INVALID_LOGON_HOURS,
+  NtStatus.INVALID_WORKSTATION,
+  NtStatus.PASSWORD_EXPIRED,
+  NtStatus.ACCOUNT_DISABLED,
+  NtStatus.PASSWORD_MUST_CHANGE,
+  NtStatus.ACCOUNT_LOCKED_OUT,
+  NtStatus.BAD_TOKEN_TYPE,
+]);
