@@ -60,7 +60,10 @@ export interface RpcBinding {
   contextId: number;
   /** Largest PDU we send: min(our offer, the server's max_recv_frag, the transport's limit). */
   maxXmitFrag: number;
-  /** Largest PDU we accept: what we offered as max_recv_frag. */
+  /**
+   * Largest PDU we accept: what we offered as max_recv_frag, or the server's BIND_ACK max_xmit_frag
+   * if that is larger (Samba, like Windows, never fragments below 2048 whatever the client offers).
+   */
   maxRecvFrag: number;
   assocGroupId: number;
   secondaryAddress: string;
@@ -180,7 +183,9 @@ export class RpcClient {
       syntax: options.syntax,
       contextId,
       maxXmitFrag: Math.min(maxXmit, ack.maxRecvFrag || maxXmit, this.transport.maxPduSize),
-      maxRecvFrag: maxRecv,
+      // Samba's dcesrv_bind raises both sizes to at least 2048 (tested against Windows, its source
+      // says) and announces that in max_xmit_frag: accept what the server said it will send.
+      maxRecvFrag: Math.max(maxRecv, ack.maxXmitFrag),
       assocGroupId: ack.assocGroupId,
       secondaryAddress: ack.secondaryAddress,
       authLevel: sec?.authLevel ?? RpcAuthLevel.NONE,
