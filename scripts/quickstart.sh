@@ -19,7 +19,7 @@ trap cleanup INT TERM EXIT
 
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
   || { eg_log "Node >= 20.19 is required (found $(node --version))"; exit 1; }
-[ -d node_modules/.bin ] || { eg_log "installing npm dependencies"; npm ci --no-audit --no-fund; }
+[ -d node_modules/.bin ] || { eg_log "installing npm dependencies"; npm install --no-audit --no-fund; }
 eg_log "building"
 npx --no-install nx run-many -t build --parallel=2 --outputStyle=static >/dev/null
 

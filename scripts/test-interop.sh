@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/services.sh
 trap eg_stop_started EXIT
 
-[ -d node_modules/.bin ] || npm ci --no-audit --no-fund
+[ -d node_modules/.bin ] || npm install --no-audit --no-fund
 need=()
 for pkg_cmd in samba:smbd smbclient:smbclient tshark:tshark python3-impacket:/usr/share/doc/python3-impacket; do
   pkg=${pkg_cmd%%:*} probe=${pkg_cmd#*:}

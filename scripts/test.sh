@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/services.sh
 trap eg_stop_started EXIT
 
-[ -d node_modules/.bin ] || { eg_log "installing npm dependencies"; npm ci --no-audit --no-fund; }
+[ -d node_modules/.bin ] || { eg_log "installing npm dependencies"; npm install --no-audit --no-fund; }
 mkdir -p .enrollgate/test
 eg_ensure_redis "$PWD/.enrollgate/test"
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}

@@ -11,6 +11,8 @@
 #   SMB_MAX_PROTOCOL  server max protocol, e.g. SMB2_10, SMB3_00, SMB3_11 (default SMB3_11)
 #   SMB_USER          SMB account (default: the current unix user, which smbd maps it to)
 #   SMB_PASSWORD      its password (default Passw0rd!)
+#   SMB_SERVER_STRING server string (default "Samba %v"); NetrServerGetInfo level 101 returns it as
+#                     the comment, so a long one makes a response larger than one RPC fragment
 # Writes DIR/env with PORT, USER, PASSWORD, DOMAIN, PID for test harnesses to source or parse.
 # Installs nothing: if smbd is missing it prints the apt command and exits 3.
 set -euo pipefail
@@ -74,6 +76,7 @@ encrypt=${SMB_ENCRYPT:-if_required}
 max_protocol=${SMB_MAX_PROTOCOL:-SMB3_11}
 user=${SMB_USER:-$(id -un)}
 password=${SMB_PASSWORD:-Passw0rd!}
+server_string=${SMB_SERVER_STRING:-Samba %v}
 
 rm -rf "$dir"
 mkdir -p "$dir"/{private,lock,state,cache,pid,ncalrpc,share}
@@ -82,6 +85,7 @@ cat > "$dir/smb.conf" <<CONF
   server role = standalone server
   workgroup = TEST
   netbios name = PEERSRV
+  server string = $server_string
   interfaces = 127.0.0.1
   bind interfaces only = yes
   smb ports = $port
