@@ -2,52 +2,71 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { ConfigError, HealthRegistry, Metrics, PlatformModule, createLogger, createRedis, pingRedis, startHttpApp } from '@enrollgate/platform';
 import { NtlmProvider } from '@enrollgate/wcce';
+import { CaRouter } from './ca/ca-router.js';
+import { CredentialGuard } from './ca/credential-guard.js';
 import { IcprCaClient } from './ca/icpr-ca-client.js';
-import { caTargets, loadWorkerConfig } from './config.js';
+import { enrollmentConfigLog, loadPools, loadWorkerConfig } from './config.js';
 import { EnrollProcessor } from './enroll/enroll.processor.js';
 import { EnrollWorker, QueueResultPublisher } from './enroll/enroll.worker.js';
+import { PendingPoller, PendingScheduler } from './pending/pending.scheduler.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  const { pools, templates } = loadPools(config);
   const logger = createLogger({ app: 'wcce-worker', level: config.LOG_LEVEL });
   const metrics = new Metrics('wcce-worker');
   const health = new HealthRegistry();
   const redis = createRedis(config.REDIS_URL, { connectionName: 'enrollgate-wcce-worker' });
   health.register('redis', () => pingRedis(redis));
 
-  const provider = new NtlmProvider({
-    kind: 'ntlm',
-    domain: config.WCCE_TARGET_DOMAIN,
-    user: config.WCCE_USER,
-    password: config.WCCE_PASSWORD.reveal(),
-  });
-  const timeoutMs = config.WCCE_TIMEOUT * 1000;
-  const ca = new IcprCaClient({
-    targets: caTargets(config),
-    pool: {
-      provider,
-      connectTimeoutMs: timeoutMs,
-      timeoutMs,
-      callDeadlineMs: config.WCCE_CALL_DEADLINE * 1000,
-      maxConnectionsPerTarget: config.WCCE_MAX_CONNECTIONS_PER_HOST,
-    },
-    logger: logger.child({ component: 'icpr' }),
-    metrics,
-  });
+  const router = new CaRouter(
+    pools.map((pool) => {
+      const provider = new NtlmProvider({ kind: 'ntlm', domain: pool.domain, user: pool.user, password: pool.password.reveal() });
+      const timeoutMs = pool.timeoutSeconds * 1000;
+      const client = new IcprCaClient({
+        name: pool.name,
+        targets: pool.targets,
+        pool: {
+          provider,
+          connectTimeoutMs: timeoutMs,
+          timeoutMs,
+          callDeadlineMs: config.WCCE_CALL_DEADLINE * 1000,
+          maxConnectionsPerTarget: config.WCCE_MAX_CONNECTIONS_PER_HOST,
+        },
+        breaker: { failureThreshold: config.WCCE_CIRCUIT_FAILURES, openMs: config.WCCE_CIRCUIT_OPEN_SECONDS * 1000 },
+        credential: new CredentialGuard(redis, config.QUEUE_PREFIX, provider.cacheKey, `${pool.domain}\\${pool.user}`, logger, metrics),
+        configLog: config.WCCE_ENROLLMENT_CONFIG_LOG ? enrollmentConfigLog(pool, config.WCCE_ENROLLMENT_CONFIG_LOG_SKIP_LIST) : undefined,
+        logger: logger.child({ component: 'icpr', pool: pool.name }),
+        metrics,
+      });
+      return { name: pool.name, client, holds: (ref: { host: string; caName: string }) => pool.targets.some((t) => t.host === ref.host && t.caName === ref.caName) };
+    }),
+    templates,
+  );
+
   const publisher = new QueueResultPublisher(redis, config.QUEUE_PREFIX);
-  const processor = new EnrollProcessor(ca, publisher, logger, metrics);
+  const pendingOptions = {
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+    initialIntervalMs: config.PENDING_POLL_INITIAL_SECONDS * 1000,
+    maxIntervalMs: config.PENDING_POLL_MAX_SECONDS * 1000,
+    maxAgeMs: config.PENDING_MAX_AGE_HOURS * 3600_000,
+  };
+  const scheduler = new PendingScheduler(pendingOptions);
+  const poller = new PendingPoller(router, scheduler, publisher, logger.child({ component: 'pending' }), metrics, pendingOptions);
+  const processor = new EnrollProcessor(router, publisher, logger, metrics, { maxAgeMs: config.ENROLL_MAX_AGE_HOURS * 3600_000, pending: scheduler });
   const worker = new EnrollWorker(processor, { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, logger });
   logger.info(
-    { targets: caTargets(config).map((t) => `${t.host}:${t.port}/${t.caName}`), user: `${config.WCCE_TARGET_DOMAIN}\\${config.WCCE_USER}`, concurrency: config.WORKER_CONCURRENCY },
+    { pools: pools.map((p) => ({ name: p.name, targets: p.targets.map((t) => `${t.host}:${t.port}/${t.caName}`), user: `${p.domain}\\${p.user}` })), templates, concurrency: config.WORKER_CONCURRENCY },
     'wcce-worker consuming the enroll queue',
   );
 
   @Module({ imports: [PlatformModule.forRoot({ logger, metrics, health })] })
   class WorkerModule {
     async onModuleDestroy(): Promise<void> {
-      await worker.close();
-      await publisher.close();
-      await ca.close();
+      // Stop taking work, let in-flight CA calls finish (bounded), then close connections.
+      await Promise.all([worker.close(), poller.close()]);
+      await Promise.all([publisher.close(), scheduler.close(), router.close()]);
       redis.disconnect();
     }
   }

@@ -37,6 +37,18 @@ export interface PendingRef {
   caName: string;
 }
 
+/** A retrieve job: poll the CA that holds a pending request until it is issued or denied. */
+export interface RetrieveJob {
+  enroll: EnrollJob;
+  /** The enroll job id (results derive their ids from it). */
+  enrollJobId: string;
+  ca: PendingRef;
+  /** ISO time the CA first answered pending. */
+  pendingSince: string;
+  /** Retrieve calls made so far. */
+  polls: number;
+}
+
 export type EnrollOutcome = 'issued' | 'pending' | 'denied' | 'failed';
 
 export interface ErrorInfo {

@@ -11,6 +11,8 @@ export const EnrollErrorCode = {
   AUTH_FAILED: 'AUTH_FAILED',
   /** Every CA of the pool failed transiently until the job's deadline. */
   CA_UNREACHABLE: 'CA_UNREACHABLE',
+  /** The CA kept the request pending longer than the configured maximum age. */
+  PENDING_EXPIRED: 'PENDING_EXPIRED',
   /** Configuration problem on our side (unknown pool, missing credentials). */
   CONFIG: 'CONFIG',
   /** Anything else, unexpected. */
@@ -24,6 +26,7 @@ export function isPermanent(code: EnrollErrorCode): boolean {
     case 'BAD_REQUEST':
     case 'AUTH_FAILED':
     case 'CONFIG':
+    case 'PENDING_EXPIRED':
       return true;
     case 'CA_UNREACHABLE':
     case 'INTERNAL':

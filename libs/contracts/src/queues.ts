@@ -13,7 +13,11 @@ export const RESULTS_QUEUE: Record<EnrollProtocol, string> = {
   scep: 'results-scep',
 };
 
+/** Delayed retrieve calls for requests the CA left pending (disposition 5). */
+export const QUEUE_PENDING = 'enroll-pending';
+
 export const JOB_ENROLL = 'enroll';
+export const JOB_RETRIEVE = 'retrieve';
 export const JOB_RESULT = 'result';
 
 const JOB_ID_SAFE = /^[A-Za-z0-9_.-]{1,128}$/;

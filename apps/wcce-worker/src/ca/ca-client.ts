@@ -7,6 +7,8 @@ export interface CaSubmitRequest {
   /** Extra request attributes (Name → Value) sent next to CertificateTemplate. */
   attributes: Record<string, string>;
   caPool?: string;
+  /** The request key, for audit logs (never sent to the CA). */
+  auditKey?: string;
 }
 
 export type CaOutcome =
@@ -29,7 +31,7 @@ export class CaError extends Error {
     readonly code: EnrollErrorCode,
     message: string,
     readonly retryable: boolean,
-    readonly info: { status?: string; statusName?: string; host?: string } = {},
+    readonly info: { status?: string; statusName?: string; host?: string; blocked?: boolean } = {},
   ) {
     super(message);
     this.name = 'CaError';

@@ -46,7 +46,7 @@ export class EnrollWorker {
     processor: EnrollProcessor,
     private readonly options: EnrollWorkerOptions,
   ) {
-    this.worker = new Worker<EnrollJob, EnrollResult>(QUEUE_ENROLL, (job) => processor.process(job), {
+    this.worker = new Worker<EnrollJob, EnrollResult>(QUEUE_ENROLL, (job, token) => processor.process(job, token), {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,

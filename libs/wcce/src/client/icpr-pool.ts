@@ -1,4 +1,5 @@
 import { WcceError, isWcceError } from '../errors.js';
+import type { SyntaxId } from '../dcerpc/syntax.js';
 import { ICERT_PASSAGE } from '../icpr/constants.js';
 import { retrieveRequest, submitRequest } from '../icpr/client.js';
 import type { RequestAttributes } from '../icpr/attributes.js';
@@ -17,6 +18,11 @@ export interface IcprPoolOptions extends RpcConnectionOptions {
   idleTimeoutMs?: number;
   /** Upper bound for one call: waiting for a connection, connecting, binding, the request. Default 30 s. */
   callDeadlineMs?: number;
+  /**
+   * The pipe and interface the pool's associations bind to. Default `\pipe\cert` + ICertPassage;
+   * interop tests and benchmarks point it at Samba's `\pipe\srvsvc` (no ICPR there).
+   */
+  endpoint?: { pipeName: string; syntax: SyntaxId };
 }
 
 export interface SubmitOptions {
@@ -28,6 +34,11 @@ export interface SubmitOptions {
 export interface PoolCallInfo {
   /** True when the call ran on a new association (connect + auth + bind), false when one was reused. */
   connected: boolean;
+  /**
+   * True once the request was handed to a bound association: a transport failure after this
+   * point may have reached the CA (acme2certifier #154), one before it cannot have.
+   */
+  requestSent?: boolean;
 }
 
 interface Slot {
@@ -86,7 +97,9 @@ export class IcprPool {
       conn = this.takeIdle(slot);
       if (info) info.connected = conn === undefined;
       const work = (async () => {
-        conn ??= await RpcPipeConnection.open(target, 'cert', ICERT_PASSAGE, this.options);
+        const endpoint = this.options.endpoint ?? { pipeName: 'cert', syntax: ICERT_PASSAGE };
+        conn ??= await RpcPipeConnection.open(target, endpoint.pipeName, endpoint.syntax, this.options);
+        if (info) info.requestSent = true;
         return fn(conn);
       })();
       const result = await withDeadline(work, deadline, `MS-ICPR call to ${target.host}`, () => {
