@@ -1,6 +1,7 @@
-import type { EnrollProtocol } from '@enrollgate/contracts';
+import { EventEmitter } from 'node:events';
+import type { EnrollProtocol, EnrollResult } from '@enrollgate/contracts';
 import { createRedis, pingRedis, type HealthRegistry, type Logger } from '@enrollgate/platform';
-import { EnrollmentRepository, openDatabase, type StoreDatabase } from '@enrollgate/store';
+import { EnrollmentRepository, isFinalStatus, openDatabase, type Enrollment, type StoreDatabase } from '@enrollgate/store';
 import type { Redis } from 'ioredis';
 import { EnrollmentProducer } from './enroll/enrollment.producer.js';
 import { ResultsConsumer, type ResultsConsumerOptions } from './results/results.consumer.js';
@@ -26,7 +27,41 @@ export class FrontendRuntime {
     readonly enrollments: EnrollmentRepository,
     readonly producer: EnrollmentProducer,
     readonly consumer: ResultsConsumer,
+    private readonly events: EventEmitter,
+    private readonly protocol: EnrollProtocol,
   ) {}
+
+  /**
+   * Waits up to `timeoutMs` for the enrollment to leave `queued` (a result arrived: issued,
+   * pending, denied, failed), and returns its current state either way. A result persisted by
+   * another replica is seen by polling the database; one persisted here wakes the wait at once.
+   * Used by finalize (ACME) and PKIOperation (SCEP) to answer fast without holding clients long.
+   */
+  async waitForResult(requestKey: string, timeoutMs: number, pollMs = 250): Promise<Enrollment | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    let current = await this.enrollments.get(this.protocol, requestKey);
+    while (current && current.status === 'queued' && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const wake = (key: string) => {
+          if (key === requestKey) done();
+        };
+        const timer = setTimeout(() => done(), Math.min(pollMs, Math.max(0, deadline - Date.now())));
+        const done = () => {
+          clearTimeout(timer);
+          this.events.off('result', wake);
+          resolve();
+        };
+        this.events.on('result', wake);
+      });
+      current = await this.enrollments.get(this.protocol, requestKey);
+    }
+    return current;
+  }
+
+  /** True when the enrollment has reached a final state (issued, denied, failed). */
+  static isFinal(enrollment: Enrollment): boolean {
+    return isFinalStatus(enrollment.status);
+  }
 
   static async start(options: FrontendRuntimeOptions): Promise<FrontendRuntime> {
     const database = await openDatabase(options.databaseUrl);
@@ -34,15 +69,20 @@ export class FrontendRuntime {
     const enrollments = new EnrollmentRepository(database);
     const connection = redis;
     const producer = new EnrollmentProducer(enrollments, { connection, prefix: options.queuePrefix });
+    const events = new EventEmitter();
+    events.setMaxListeners(0);
     const consumer = new ResultsConsumer(enrollments, {
       protocol: options.protocol,
       connection,
       prefix: options.queuePrefix,
       logger: options.logger.child({ component: 'results-consumer' }),
-      onResult: options.onResult,
+      onResult: (result: EnrollResult, applied, enrollment) => {
+        events.emit('result', result.requestKey);
+        options.onResult?.(result, applied, enrollment);
+      },
     });
     options.health.register('redis', () => pingRedis(redis)).register('database', () => database.ping());
-    return new FrontendRuntime(database, redis, enrollments, producer, consumer);
+    return new FrontendRuntime(database, redis, enrollments, producer, consumer, events, options.protocol);
   }
 
   async close(): Promise<void> {
