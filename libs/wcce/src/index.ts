@@ -29,3 +29,4 @@ export {
   type SmbServerLogger,
 } from './smb2/index.js';
 export * from './client/index.js';
+export * from './kerberos/index.js';

@@ -1,0 +1,14 @@
+export * from './crypto/index.js';
+export { dceWrap, dceUnwrap, dceWrapVerifierLength, wrapEc, DCE_RRC, type WrapPadding } from './gss/wrap.js';
+export { getMic, verifyMic, micTokenLength } from './gss/mic.js';
+export { GssTokenFlags, type GssMessageKeys } from './gss/token-flags.js';
+export { parseKeytab, readKeytab, encodeKeytab, findKey, type KeytabEntry } from './files/keytab.js';
+export { parseCcache, readCcache, writeCcache, encodeCcache, findCredential, type Ccache, type CcacheCredential } from './files/ccache.js';
+export { parsePrincipal, principalToString, type Principal, type PrincipalName } from './messages/principal.js';
+export { KrbErrorCode } from './messages/krb-error.js';
+export { krbErrorToWcce } from './errors.js';
+export { kdcExchange, type KdcAddress } from './transport.js';
+export { KdcClient, type KdcClientOptions, type KerberosTicket, type ClientKeySource } from './kdc-client.js';
+export { KerberosTicketManager, type KerberosCredentials, type TicketManagerOptions } from './ticket-manager.js';
+export { KerberosInitiatorContext, KerberosAcceptorContext, DCE_GSS_FLAGS, type KerberosInitiatorOptions, type KerberosAcceptorOptions } from './context.js';
+export { KerberosProvider, resetKerberosTicketManagers, type KerberosProviderOptions } from './provider.js';
