@@ -74,6 +74,11 @@ export interface PipeOpenInfo {
   /** The authenticated SMB user (SecurityContext.peerName), if the mechanism reports one. */
   peerName?: string;
   remoteAddress: string;
+  /**
+   * Drops this client's TCP connection without answering anything in flight (fault injection in
+   * the simulator: a CA that dies mid-call). The open's handler is closed as part of the teardown.
+   */
+  disconnect(): void;
 }
 
 export type PipeHandlerFactory = (info: PipeOpenInfo) => RpcPipeHandler;
@@ -667,6 +672,7 @@ export class ServerConnection {
     const info: PipeOpenInfo = {
       pipeName: name,
       remoteAddress: this.remoteAddress,
+      disconnect: () => this.destroy(),
     };
     if (session.peerName !== undefined) info.peerName = session.peerName;
     const fileId = randomBytes(16);
