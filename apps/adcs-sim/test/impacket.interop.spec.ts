@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IcprPool, NtlmProvider } from '@enrollgate/wcce';
 import { Capture, ICPR_UUID, captureUnavailableReason, decodeCapture, type DecodedCapture } from './support/capture.js';
-import { CA_NAME, DAY_MS, PASSWORD, REPO_ROOT, USER, admin, makeCsr, opensslCheck, run, startSim, type SimProcess } from './support/sim-process.js';
+import { CA_NAME, DAY_MS, PASSWORD, REPO_ROOT, USER, admin, makeCsr, opensslCheck, run, startSim, type SimProcess } from '../../../test/support/adcs-sim.js';
 
 const SCRIPT = join(REPO_ROOT, 'bench/peers/impacket_icpr.py');
 const CI = process.env['CI'] === 'true';

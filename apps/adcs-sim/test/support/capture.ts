@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { run } from './sim-process.js';
+import { run } from '../../../../test/support/adcs-sim.js';
 
 export const ICPR_UUID = '91ae6020-9e3c-11cf-8d7c-00aa00c091be';
 

@@ -74,9 +74,9 @@ export class RpcPipeConnection {
     }
   }
 
-  /** Safe to hand to another call. */
+  /** Safe to hand to another call: not closed, the SMB connection still up, the binding not poisoned. */
   get usable(): boolean {
-    return this.closing === undefined && this.rpc.usable;
+    return this.closing === undefined && this.session.isOpen && this.rpc.usable;
   }
 
   /** Close pipe, tree and session, then the socket. Never throws. */

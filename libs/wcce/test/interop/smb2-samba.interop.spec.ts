@@ -14,6 +14,10 @@ import { NtlmProvider } from "../../src/ntlm/index.js";
 import type { NtlmAuthenticateStyle } from "../../src/ntlm/index.js";
 import { SmbSession } from "../../src/smb2/client/session.js";
 import type { Smb2Dialect } from "../../src/smb2/constants.js";
+import { decodeBindAck, encodeBind } from "../../src/dcerpc/bind.js";
+import { ContextResult, PacketType } from "../../src/dcerpc/constants.js";
+import { NDR20_SYNTAX } from "../../src/dcerpc/syntax.js";
+import { SRVSVC } from "../../src/rpc-interfaces/srvsvc.js";
 
 const SCRIPT = new URL(
   "../../../../scripts/peers/samba-smbd.sh",
@@ -62,25 +66,32 @@ function stopSmbd(s: Smbd | undefined): void {
   rmSync(s.dir, { recursive: true, force: true });
 }
 
-/** A minimal unauthenticated BIND for srvsvc 3.0 / NDR 2.0 (wcce-protocol.md 1.5), call id 1. */
+/** An unauthenticated BIND for srvsvc 3.0 / NDR 2.0, from the dcerpc codec, call id 1. */
 function srvsvcBind(): Buffer {
-  const pdu = Buffer.alloc(72);
-  pdu.set([5, 0, 11, 0x03, 0x10, 0, 0, 0], 0); // v5.0 BIND, FIRST|LAST, little-endian DREP
-  pdu.writeUInt16LE(72, 8); // frag_length
-  pdu.writeUInt32LE(1, 12); // call_id
-  pdu.writeUInt16LE(4280, 16); // max_xmit_frag
-  pdu.writeUInt16LE(4280, 18); // max_recv_frag
-  pdu.writeUInt8(1, 24); // one context
-  pdu.writeUInt16LE(0, 28); // ctx id 0
-  pdu.writeUInt8(1, 30); // one transfer syntax
-  Buffer.from("c84f324b7016d30112785a47bf6ee188", "hex").copy(pdu, 32); // srvsvc 4b324fc8-1670-01d3-1278-5a47bf6ee188
-  pdu.writeUInt16LE(3, 48); // version 3.0
-  Buffer.from("045d888aeb1cc9119fe808002b104860", "hex").copy(pdu, 52); // NDR 8a885d04-1ceb-11c9-9fe8-08002b104860
-  pdu.writeUInt16LE(2, 68); // version 2
-  return pdu;
+  return encodeBind({
+    ptype: PacketType.BIND,
+    callId: 1,
+    maxXmitFrag: 4280,
+    maxRecvFrag: 4280,
+    assocGroupId: 0,
+    contexts: [
+      { contextId: 0, abstractSyntax: SRVSVC, transferSyntaxes: [NDR20_SYNTAX] },
+    ],
+  });
 }
 
-const PTYPE_BIND_ACK = 12;
+/** The reply must be a BIND_ACK for call 1 that accepts the context, from \\pipe\\srvsvc. */
+function expectBindAck(reply: Buffer): void {
+  const ack = decodeBindAck(reply);
+  expect(ack).toMatchObject({ ptype: PacketType.BIND_ACK, callId: 1 });
+  expect(ack.secondaryAddress.toLowerCase()).toBe("\\pipe\\srvsvc");
+  expect(ack.results).toEqual([
+    expect.objectContaining({
+      result: ContextResult.ACCEPTANCE,
+      transferSyntax: NDR20_SYNTAX,
+    }),
+  ]);
+}
 
 describe("SMB2 client against Samba smbd", () => {
   let signed: Smbd | undefined;
@@ -138,13 +149,11 @@ describe("SMB2 client against Samba smbd", () => {
           expect(sut.negotiated.serverSigningRequired).toBe(true);
           expect(sut.encrypted).toBe(false);
           const viaIoctl = await sut.openPipe("srvsvc");
-          expect((await viaIoctl.transact(srvsvcBind()))[2]).toBe(
-            PTYPE_BIND_ACK,
-          );
+          expectBindAck(await viaIoctl.transact(srvsvcBind()));
           await viaIoctl.close();
           const viaReadWrite = await sut.openPipe("srvsvc");
           await viaReadWrite.write(srvsvcBind());
-          expect((await viaReadWrite.read())[2]).toBe(PTYPE_BIND_ACK);
+          expectBindAck(await viaReadWrite.read());
           await sut.echo();
         } finally {
           await sut.close();
@@ -156,9 +165,9 @@ describe("SMB2 client against Samba smbd", () => {
   it("works with the impacket-style NTLM AUTHENTICATE (no MIC) on 3.1.1 too", async () => {
     const sut = await connect(signed!, [0x0311], "impacket");
     try {
-      expect(
-        (await (await sut.openPipe("srvsvc")).transact(srvsvcBind()))[2],
-      ).toBe(PTYPE_BIND_ACK);
+      expectBindAck(
+        await (await sut.openPipe("srvsvc")).transact(srvsvcBind()),
+      );
     } finally {
       await sut.close();
     }
@@ -175,9 +184,9 @@ describe("SMB2 client against Samba smbd", () => {
         const sut = await connect(encrypted!, [dialect]);
         try {
           expect(sut.encrypted).toBe(true);
-          expect(
-            (await (await sut.openPipe("srvsvc")).transact(srvsvcBind()))[2],
-          ).toBe(PTYPE_BIND_ACK);
+          expectBindAck(
+            await (await sut.openPipe("srvsvc")).transact(srvsvcBind()),
+          );
         } finally {
           await sut.close();
         }

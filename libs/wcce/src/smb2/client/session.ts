@@ -115,6 +115,11 @@ export class SmbSession {
     return this.negotiated.dialect;
   }
 
+  /** False once closed here or once the server dropped the TCP connection (pools must not reuse it). */
+  get isOpen(): boolean {
+    return !this.closed && !this.connection.isClosed;
+  }
+
   /** True when this session's traffic is SMB3-encrypted. */
   get encrypted(): boolean {
     return this.encryptSession || this.ipcEncrypt;

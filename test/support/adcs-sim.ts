@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildCsr, encodePem, generateKeyPair, type KeySpec, type SanEntry } from '@enrollgate/pki';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SIM_MAIN = join(REPO_ROOT, 'apps/adcs-sim/dist/main.js');
 export const CA_NAME = 'enrollgate-sim-CA';
 export const USER = 'svc-enroll';
