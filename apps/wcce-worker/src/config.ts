@@ -21,6 +21,8 @@ export const workerConfigSchema = z
   .object({
     WORKER_LISTEN: listenAddress('127.0.0.1:4200'),
     WORKER_CONCURRENCY: positiveInt(8),
+    /** Job lock (s): a crashed worker's job goes to another worker once its lock expires */
+    WORKER_LOCK_SECONDS: positiveInt(30),
     REDIS_URL: urlString(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
     QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or -').default('enrollgate'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),

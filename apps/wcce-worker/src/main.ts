@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const scheduler = new PendingScheduler(pendingOptions);
   const poller = new PendingPoller(router, scheduler, publisher, logger.child({ component: 'pending' }), metrics, pendingOptions);
   const processor = new EnrollProcessor(router, publisher, logger, metrics, { maxAgeMs: config.ENROLL_MAX_AGE_HOURS * 3600_000, pending: scheduler });
-  const worker = new EnrollWorker(processor, { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, logger });
+  const worker = new EnrollWorker(processor, { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_SECONDS * 1000, logger });
   logger.info(
     { pools: pools.map((p) => ({ name: p.name, targets: p.targets.map((t) => `${t.host}:${t.port}/${t.caName}`), user: `${p.domain}\\${p.user}` })), templates, concurrency: config.WORKER_CONCURRENCY },
     'wcce-worker consuming the enroll queue',

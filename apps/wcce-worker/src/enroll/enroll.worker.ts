@@ -7,6 +7,8 @@ export interface EnrollWorkerOptions {
   connection: ConnectionOptions;
   prefix?: string;
   concurrency: number;
+  /** Job lock; a stalled job (crashed worker) is re-run by another worker after it expires. Default 30 s. */
+  lockDurationMs?: number;
   /** How long close() waits for in-flight CA calls before giving up on them. */
   drainTimeoutMs?: number;
   logger: Logger;
@@ -51,8 +53,8 @@ export class EnrollWorker {
       prefix: options.prefix,
       concurrency: options.concurrency,
       // A crashed worker's job is picked up by another after the lock expires (stalled job).
-      lockDuration: 30000,
-      stalledInterval: 15000,
+      lockDuration: options.lockDurationMs ?? 30000,
+      stalledInterval: Math.max(1000, Math.floor((options.lockDurationMs ?? 30000) / 2)),
       maxStalledCount: 3,
     });
     this.worker.on('error', (e) => options.logger.error({ err: e }, 'enroll worker error'));
