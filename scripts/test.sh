@@ -14,12 +14,12 @@ mkdir -p .enrollgate/test
 eg_ensure_redis "$PWD/.enrollgate/test"
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 
+eg_log "build"
+npx --no-install nx run-many -t build --parallel=2 --outputStyle=static >/dev/null
 eg_log "typecheck"
 npx --no-install tsc -p tsconfig.json
 eg_log "lint"
 npx --no-install eslint --max-warnings 0 .
-eg_log "build"
-npx --no-install nx run-many -t build --parallel=2 --outputStyle=static >/dev/null
 
 report=.enrollgate/test/jest-report.json
 set +e

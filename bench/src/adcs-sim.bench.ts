@@ -7,68 +7,15 @@
  *
  *   node bench/dist/adcs-sim.bench.js [--smoke]      (build first; npm run bench does)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { buildCsr, generateKeyPair } from '@enrollgate/pki';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { IcprPool, NtlmProvider, type CaTarget } from '@enrollgate/wcce';
 import { SMOKE, percentile, printTable, processCpuSeconds, selfCpuSeconds, writeResults, type BenchRow } from './harness.js';
+import { CA_NAME, PASSWORD, USER, makeCsrs, startSim, stopSim, type Sim } from './sim.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SIM_MAIN = join(ROOT, 'apps/adcs-sim/dist/main.js');
-const CA_NAME = 'enrollgate-sim-CA';
-const USER = 'bench';
-const PASSWORD = 'Bench-Passw0rd!';
 const ROW_SECONDS = SMOKE ? 0 : 10;
 const SMOKE_CERTS = 6;
-
-interface Sim {
-  child: ChildProcess;
-  pid: number;
-  port: number;
-  stateDir: string;
-}
-
-async function startSim(caKey: 'rsa2048' | 'p256'): Promise<Sim> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'adcs-sim-bench-'));
-  const child = spawn(
-    process.execPath,
-    [SIM_MAIN, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--state-dir', stateDir, '--ca-key', caKey, '--user', `${USER}:${PASSWORD}`],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const port = await new Promise<number>((ok, fail) => {
-    let buffer = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      const m = /"smb":"[^"]*:(\d+)"[^\n]*"msg":"adcs-sim listening"/.exec(buffer);
-      if (m) ok(Number(m[1]));
-    });
-    child.once('exit', (code) => fail(new Error(`adcs-sim exited with ${code}`)));
-  });
-  child.stdout?.resume();
-  return { child, pid: child.pid as number, port, stateDir };
-}
-
-async function stopSim(sim: Sim): Promise<void> {
-  const exited = new Promise((done) => sim.child.once('exit', done));
-  process.kill(sim.pid, 'SIGTERM');
-  await exited;
-  await rm(sim.stateDir, { recursive: true, force: true });
-}
-
-async function makeCsrs(n: number): Promise<Buffer[]> {
-  const out: Buffer[] = [];
-  for (let i = 0; i < n; i++) {
-    const keys = await generateKeyPair('p256');
-    const name = `bench${i}.test.local`;
-    out.push(Buffer.from((await buildCsr({ subject: `CN=${name}`, keys, sans: [{ type: 'dns', value: name }] })).der));
-  }
-  return out;
-}
 
 async function runRow(sim: Sim, caKey: string, concurrency: number): Promise<BenchRow> {
   const target: CaTarget = { host: '127.0.0.1', port: sim.port, caName: CA_NAME };
@@ -141,7 +88,6 @@ async function runRow(sim: Sim, caKey: string, concurrency: number): Promise<Ben
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(SIM_MAIN)) throw new Error(`${SIM_MAIN} is missing: build first (npx nx run-many -t build)`);
   const rows: BenchRow[] = [];
   for (const caKey of ['rsa2048', 'p256'] as const) {
     const sim = await startSim(caKey);
