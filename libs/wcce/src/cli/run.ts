@@ -152,7 +152,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const code = exitCodeFor(e);
     const err = isWcceError(e) ? e : new WcceError('TRANSPORT', e instanceof Error ? e.message : String(e));
-    report(io, json, { status: exitName(code), code: err.code, message: err.message, ...(err.status !== undefined ? { hresult: hex32(err.status) } : {}), ...(err.details ?? {}) }, `${exitName(code)}: ${err.message}`, true);
+    const { hresult: hresultName, ...details } = err.details ?? {};
+    report(
+      io,
+      json,
+      { status: exitName(code), code: err.code, message: err.message, ...details, ...(err.status !== undefined ? { hresult: hex32(err.status) } : {}), ...(hresultName ? { hresultName } : {}) },
+      `${exitName(code)}: ${err.message}`,
+      true,
+    );
     return code;
   } finally {
     await pool?.close();
