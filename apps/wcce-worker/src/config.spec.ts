@@ -32,7 +32,7 @@ describe(loadPools.name, () => {
   it('builds the default pool from WCCE_*', () => {
     const sut = loadPools(loadWorkerConfig(base), {});
     expect(sut.pools.map((p) => [p.name, p.targets.length, p.domain, p.user])).toEqual([['default', 2, 'CORP', 'svc-enroll']]);
-    expect(sut.pools[0]?.password.reveal()).toBe('hunter2');
+    expect(sut.pools[0]?.password?.reveal()).toBe('hunter2');
   });
 
   it('adds pools and template routes from a YAML file, with *_variable lookups', () => {
@@ -41,7 +41,7 @@ describe(loadPools.name, () => {
     const sut = loadPools(loadWorkerConfig({ ...base, WCCE_POOLS_FILE: file }), { POOL_B_HOST: 'cab.corp', POOL_B_PASSWORD: 'b-secret' });
     const b = sut.pools.find((p) => p.name === 'issuing-b');
     expect(b?.targets).toEqual([{ host: 'cab.corp', port: 445, caName: 'CA-B', caBundle: undefined }]);
-    expect([b?.user, b?.domain, b?.timeoutSeconds, b?.password.reveal()]).toEqual(['svc-b', 'CORP', 9, 'b-secret']);
+    expect([b?.user, b?.domain, b?.timeoutSeconds, b?.password?.reveal()]).toEqual(['svc-b', 'CORP', 9, 'b-secret']);
     expect(sut.templates).toEqual({ User: 'issuing-b' });
   });
 

@@ -39,6 +39,20 @@ export const workerConfigSchema = z
       .string()
       .optional()
       .transform((v) => (v ? new Secret(v) : undefined)),
+    /** acme2certifier `use_kerberos`: authenticate with Kerberos (tickets for cifs/ and host/ of each CA host) */
+    WCCE_USE_KERBEROS: booleanString(false),
+    /** acme2certifier `krb5_principal`: default WCCE_USER@upper(WCCE_TARGET_DOMAIN) */
+    WCCE_KRB5_PRINCIPAL: z.string().min(1).optional(),
+    /** acme2certifier `krb5_keytab`: the principal's keys (instead of a password) */
+    WCCE_KRB5_KEYTAB: z.string().min(1).optional(),
+    /** acme2certifier `krb5_cache`: an MIT ccache file with a TGT (kinit), instead of a password */
+    WCCE_KRB5_CACHE: z.string().min(1).optional(),
+    /** acme2certifier `krb5_config`: a krb5.conf whose [realms] kdc entries name the KDCs */
+    WCCE_KRB5_CONFIG: z.string().min(1).optional(),
+    /** acme2certifier `domain_controller`: KDC host[:port], comma list (else krb5_config, else DNS SRV) */
+    WCCE_DOMAIN_CONTROLLER: commaList('KDC hosts (HOST or HOST:PORT)').optional(),
+    /** acme2certifier `dns_server`: the resolver asked for _kerberos._tcp.REALM */
+    WCCE_DNS_SERVER: z.string().min(1).optional(),
     /** acme2certifier `timeout` (seconds): connect and each SMB exchange */
     WCCE_TIMEOUT: positiveInt(5),
     /** Upper bound for one CA call (connect + auth + bind + request), seconds */
@@ -77,9 +91,17 @@ export const workerConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     if (!cfg.WCCE_POOLS_FILE) {
-      for (const key of ['WCCE_HOST', 'WCCE_CA_NAME', 'WCCE_TARGET_DOMAIN', 'WCCE_USER', 'WCCE_PASSWORD'] as const) {
+      const required = cfg.WCCE_USE_KERBEROS ? (['WCCE_HOST', 'WCCE_CA_NAME'] as const) : (['WCCE_HOST', 'WCCE_CA_NAME', 'WCCE_TARGET_DOMAIN', 'WCCE_USER', 'WCCE_PASSWORD'] as const);
+      for (const key of required) {
         if (cfg[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'missing; required for the default CA pool (or define pools in WCCE_POOLS_FILE)' });
       }
+      if (cfg.WCCE_USE_KERBEROS) {
+        const problem = kerberosProblem({ user: cfg.WCCE_USER, principal: cfg.WCCE_KRB5_PRINCIPAL, domain: cfg.WCCE_TARGET_DOMAIN, password: cfg.WCCE_PASSWORD, keytab: cfg.WCCE_KRB5_KEYTAB, ccache: cfg.WCCE_KRB5_CACHE });
+        if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+      }
+    }
+    for (const dc of cfg.WCCE_DOMAIN_CONTROLLER ?? []) {
+      if (!HOST_RE.test(dc)) ctx.addIssue({ code: 'custom', path: ['WCCE_DOMAIN_CONTROLLER'], message: `"${dc}" is not HOST or HOST:PORT` });
     }
     if (cfg.WCCE_HOST && cfg.WCCE_CA_NAME && cfg.WCCE_CA_NAME.length !== 1 && cfg.WCCE_CA_NAME.length !== cfg.WCCE_HOST.length) {
       ctx.addIssue({ code: 'custom', path: ['WCCE_CA_NAME'], message: `has ${cfg.WCCE_CA_NAME.length} entries; WCCE_HOST has ${cfg.WCCE_HOST.length} (pair them by index, or give one name for all)` });
@@ -91,8 +113,46 @@ export const workerConfigSchema = z
 
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
+/** What a Kerberos pool is missing, if anything: a principal (and realm) and one key source. */
+function kerberosProblem(k: { user?: string | undefined; principal?: string | undefined; domain?: string | undefined; password?: Secret | undefined; keytab?: string | undefined; ccache?: string | undefined }): { key: string; message: string } | undefined {
+  const principal = k.principal ?? k.user;
+  if (!principal) return { key: 'WCCE_KRB5_PRINCIPAL', message: 'missing; use_kerberos needs krb5_principal (user@REALM) or user' };
+  if (!principal.includes('@') && !k.domain) return { key: 'WCCE_TARGET_DOMAIN', message: 'missing; use_kerberos needs the realm: target_domain, or krb5_principal as user@REALM' };
+  if (!k.password && !k.keytab && !k.ccache) return { key: 'WCCE_KRB5_KEYTAB', message: 'missing; use_kerberos needs krb5_keytab, krb5_cache or password' };
+  return undefined;
+}
+
+/** Resolves a Kerberos pool's principal and realm (`krb5_principal`, else `user` @ upper(`target_domain`)). */
+function kerberosPool(k: { user?: string | undefined; principal?: string | undefined; domain?: string | undefined; keytab?: string | undefined; ccache?: string | undefined; config?: string | undefined; domainControllers?: string[] | undefined; dnsServer?: string | undefined }): KerberosPoolConfig {
+  const principal = (k.principal ?? k.user) as string;
+  const at = principal.lastIndexOf('@');
+  const realm = at >= 0 ? principal.slice(at + 1).toUpperCase() : (k.domain as string).toUpperCase();
+  return {
+    principal: at >= 0 ? principal.slice(0, at) : principal,
+    realm,
+    ...(k.keytab ? { keytab: k.keytab } : {}),
+    ...(k.ccache ? { ccache: k.ccache } : {}),
+    ...(k.config ? { krb5Config: k.config } : {}),
+    domainControllers: k.domainControllers ?? [],
+    ...(k.dnsServer ? { dnsServer: k.dnsServer } : {}),
+  };
+}
+
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   return loadConfig('wcce-worker', workerConfigSchema, env);
+}
+
+/** acme2certifier's Kerberos options for one pool, resolved. */
+export interface KerberosPoolConfig {
+  /** Principal name without the realm (`krb5_principal` or `user`). */
+  principal: string;
+  realm: string;
+  keytab?: string;
+  ccache?: string;
+  krb5Config?: string;
+  /** `domain_controller` entries (HOST or HOST:PORT); empty = krb5_config, then DNS SRV. */
+  domainControllers: string[];
+  dnsServer?: string;
 }
 
 export interface CaTargetConfig {
@@ -108,7 +168,10 @@ export interface PoolConfig {
   targets: CaTargetConfig[];
   domain: string;
   user: string;
-  password: Secret;
+  /** NTLM always; Kerberos only when it logs on with a password (no keytab, no ccache). */
+  password?: Secret;
+  /** `use_kerberos`: set when the pool authenticates with Kerberos instead of NTLM. */
+  kerberos?: KerberosPoolConfig;
   timeoutSeconds: number;
   /** The options as configured (acme2certifier names), for enrollment_config_log. */
   options: Record<string, unknown>;
@@ -151,6 +214,13 @@ const poolFileSchema = z.object({
         password: z.string().optional(),
         password_variable: z.string().optional(),
         timeout: z.number().int().positive().optional(),
+        use_kerberos: z.boolean().optional(),
+        krb5_principal: z.string().optional(),
+        krb5_keytab: z.string().optional(),
+        krb5_cache: z.string().optional(),
+        krb5_config: z.string().optional(),
+        domain_controller: z.string().optional(),
+        dns_server: z.string().optional(),
       })
       .strict(),
   ),
@@ -161,7 +231,23 @@ const poolFileSchema = z.object({
 export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfig {
   const pools: PoolConfig[] = [];
   const problems: string[] = [];
-  if (cfg.WCCE_HOST && cfg.WCCE_CA_NAME && cfg.WCCE_USER && cfg.WCCE_PASSWORD && cfg.WCCE_TARGET_DOMAIN) {
+  const kerberosOptions = (use: boolean | undefined, o: Record<string, unknown>): Record<string, unknown> => (use ? { use_kerberos: true, ...o } : {});
+  if (cfg.WCCE_USE_KERBEROS && cfg.WCCE_HOST && cfg.WCCE_CA_NAME) {
+    const kerberos = kerberosPool({ user: cfg.WCCE_USER, principal: cfg.WCCE_KRB5_PRINCIPAL, domain: cfg.WCCE_TARGET_DOMAIN, keytab: cfg.WCCE_KRB5_KEYTAB, ccache: cfg.WCCE_KRB5_CACHE, config: cfg.WCCE_KRB5_CONFIG, domainControllers: cfg.WCCE_DOMAIN_CONTROLLER, dnsServer: cfg.WCCE_DNS_SERVER });
+    pools.push({
+      name: 'default',
+      targets: caTargets(cfg),
+      domain: cfg.WCCE_TARGET_DOMAIN ?? kerberos.realm,
+      user: kerberos.principal,
+      ...(cfg.WCCE_PASSWORD && !kerberos.keytab && !kerberos.ccache ? { password: cfg.WCCE_PASSWORD } : {}),
+      kerberos,
+      timeoutSeconds: cfg.WCCE_TIMEOUT,
+      options: {
+        host: cfg.WCCE_HOST.join(','), ca_name: cfg.WCCE_CA_NAME.join(','), ca_bundle: cfg.WCCE_CA_BUNDLE?.join(','), target_domain: cfg.WCCE_TARGET_DOMAIN, user: cfg.WCCE_USER, password: cfg.WCCE_PASSWORD, timeout: cfg.WCCE_TIMEOUT,
+        ...kerberosOptions(true, { krb5_principal: cfg.WCCE_KRB5_PRINCIPAL, krb5_keytab: cfg.WCCE_KRB5_KEYTAB, krb5_cache: cfg.WCCE_KRB5_CACHE, krb5_config: cfg.WCCE_KRB5_CONFIG, domain_controller: cfg.WCCE_DOMAIN_CONTROLLER?.join(','), dns_server: cfg.WCCE_DNS_SERVER }),
+      },
+    });
+  } else if (cfg.WCCE_HOST && cfg.WCCE_CA_NAME && cfg.WCCE_USER && cfg.WCCE_PASSWORD && cfg.WCCE_TARGET_DOMAIN) {
     pools.push({
       name: 'default',
       targets: caTargets(cfg),
@@ -196,14 +282,46 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
       const user = p.user ?? (p.user_variable ? env[p.user_variable] : undefined) ?? cfg.WCCE_USER;
       const password = p.password ?? (p.password_variable ? env[p.password_variable] : undefined) ?? cfg.WCCE_PASSWORD?.reveal();
       const domain = p.target_domain ?? cfg.WCCE_TARGET_DOMAIN;
+      const hosts = host?.split(',').map((s) => s.trim());
+      const names = p.ca_name.split(',').map((s) => s.trim());
+      const bundles = p.ca_bundle?.split(',').map((s) => s.trim());
+      if (p.use_kerberos ?? cfg.WCCE_USE_KERBEROS) {
+        // Kerberos options not given for the pool fall back to the WCCE_* ones, like user and password.
+        const k = {
+          user,
+          principal: p.krb5_principal ?? (p.user || p.user_variable ? undefined : cfg.WCCE_KRB5_PRINCIPAL),
+          domain,
+          keytab: p.krb5_keytab ?? (p.password || p.password_variable ? undefined : cfg.WCCE_KRB5_KEYTAB),
+          ccache: p.krb5_cache ?? (p.password || p.password_variable ? undefined : cfg.WCCE_KRB5_CACHE),
+          config: p.krb5_config ?? cfg.WCCE_KRB5_CONFIG,
+          domainControllers: p.domain_controller !== undefined ? p.domain_controller.split(',').map((s) => s.trim()).filter(Boolean) : cfg.WCCE_DOMAIN_CONTROLLER,
+          dnsServer: p.dns_server ?? cfg.WCCE_DNS_SERVER,
+        };
+        const problem = kerberosProblem({ ...k, password: password ? new Secret(password) : undefined });
+        if (!host) problems.push(`WCCE_POOLS_FILE pools.${name}.host: missing (or host_variable names an unset variable)`);
+        if (problem) problems.push(`WCCE_POOLS_FILE pools.${name}: ${problem.message.replace(/^missing; /, '')}`);
+        for (const dc of k.domainControllers ?? []) if (!HOST_RE.test(dc)) problems.push(`WCCE_POOLS_FILE pools.${name}.domain_controller: "${dc}" is not HOST or HOST:PORT`);
+        if (!hosts || problem) continue;
+        for (const h of hosts) if (!HOST_RE.test(h)) problems.push(`WCCE_POOLS_FILE pools.${name}.host: "${h}" is not HOST or HOST:PORT`);
+        if (names.length !== 1 && names.length !== hosts.length) problems.push(`WCCE_POOLS_FILE pools.${name}.ca_name: has ${names.length} entries; host has ${hosts.length}`);
+        const kerberos = kerberosPool(k);
+        pools.push({
+          name,
+          targets: pairTargets(hosts, names, bundles),
+          domain: domain ?? kerberos.realm,
+          user: kerberos.principal,
+          ...(password && !kerberos.keytab && !kerberos.ccache ? { password: new Secret(password) } : {}),
+          kerberos,
+          timeoutSeconds: p.timeout ?? cfg.WCCE_TIMEOUT,
+          options: { ...p, use_kerberos: true, password: p.password ? new Secret(p.password) : undefined },
+        });
+        continue;
+      }
       if (!host) problems.push(`WCCE_POOLS_FILE pools.${name}.host: missing (or host_variable names an unset variable)`);
       if (!user) problems.push(`WCCE_POOLS_FILE pools.${name}.user: missing`);
       if (!password) problems.push(`WCCE_POOLS_FILE pools.${name}.password: missing (or password_variable names an unset variable)`);
       if (!domain) problems.push(`WCCE_POOLS_FILE pools.${name}.target_domain: missing`);
-      if (!host || !user || !password || !domain) continue;
-      const hosts = host.split(',').map((s) => s.trim());
-      const names = p.ca_name.split(',').map((s) => s.trim());
-      const bundles = p.ca_bundle?.split(',').map((s) => s.trim());
+      if (!hosts || !user || !password || !domain) continue;
       if (names.length !== 1 && names.length !== hosts.length) problems.push(`WCCE_POOLS_FILE pools.${name}.ca_name: has ${names.length} entries; host has ${hosts.length}`);
       for (const h of hosts) if (!HOST_RE.test(h)) problems.push(`WCCE_POOLS_FILE pools.${name}.host: "${h}" is not HOST or HOST:PORT`);
       pools.push({

@@ -1,11 +1,34 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { ConfigError, HealthRegistry, Metrics, PlatformModule, createLogger, createRedis, pingRedis, startHttpApp } from '@enrollgate/platform';
-import { NtlmProvider } from '@enrollgate/wcce';
+import { KerberosProvider, NtlmProvider, locateKdcs, readKrb5Conf, type KdcAddress, type SecurityProvider } from '@enrollgate/wcce';
 import { CaRouter } from './ca/ca-router.js';
 import { CredentialGuard } from './ca/credential-guard.js';
 import { IcprCaClient } from './ca/icpr-ca-client.js';
-import { enrollmentConfigLog, loadPools, loadWorkerConfig } from './config.js';
+import { enrollmentConfigLog, loadPools, loadWorkerConfig, type PoolConfig } from './config.js';
+
+/**
+ * The pool's security provider: NTLM, or (`use_kerberos`) Kerberos with a password, a keytab or a
+ * ccache. KDCs: `domain_controller`, else the realm's `kdc` lines in `krb5_config`, else DNS SRV
+ * `_kerberos._tcp.REALM` (at `dns_server` when set). Tickets are acquired lazily on the first call.
+ */
+async function providerFor(pool: PoolConfig): Promise<SecurityProvider> {
+  const k = pool.kerberos;
+  if (!k) return new NtlmProvider({ kind: 'ntlm', domain: pool.domain, user: pool.user, password: pool.password?.reveal() ?? '' });
+  let kdcs: KdcAddress[] | undefined;
+  if (k.domainControllers.length === 0 && k.krb5Config) kdcs = (await readKrb5Conf(k.krb5Config)).kdcs.get(k.realm);
+  kdcs ??= await locateKdcs(k.realm, { domainControllers: k.domainControllers, ...(k.dnsServer ? { dnsServer: k.dnsServer } : {}) });
+  const timeoutMs = pool.timeoutSeconds * 1000;
+  return new KerberosProvider(
+    {
+      kind: 'kerberos',
+      principal: k.principal,
+      realm: k.realm,
+      ...(k.keytab ? { keytabPath: k.keytab } : k.ccache ? { ccachePath: k.ccache.replace(/^FILE:/, '') } : { password: pool.password?.reveal() ?? '' }),
+    },
+    { kdcs, timeoutMs },
+  );
+}
 import { EnrollProcessor } from './enroll/enroll.processor.js';
 import { EnrollWorker, QueueResultPublisher } from './enroll/enroll.worker.js';
 import { PendingPoller, PendingScheduler } from './pending/pending.scheduler.js';
@@ -19,9 +42,18 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, { connectionName: 'enrollgate-wcce-worker' });
   health.register('redis', () => pingRedis(redis));
 
+  const providers = await Promise.all(pools.map((pool) => providerFor(pool)));
+  const ticketExpiry = metrics.gauge('kerberos_ticket_expiry_seconds', 'Seconds until each cached Kerberos ticket expires (renewed before it does)', ['pool', 'server']);
   const router = new CaRouter(
-    pools.map((pool) => {
-      const provider = new NtlmProvider({ kind: 'ntlm', domain: pool.domain, user: pool.user, password: pool.password.reveal() });
+    pools.map((pool, i) => {
+      const provider = providers[i]!;
+      if (provider instanceof KerberosProvider) {
+        const tickets = provider.tickets;
+        const refresh = (): void => {
+          for (const t of tickets.expiries()) ticketExpiry.set({ pool: pool.name, server: t.server }, Math.round((t.endtime.getTime() - Date.now()) / 1000));
+        };
+        setInterval(refresh, 15_000).unref();
+      }
       const timeoutMs = pool.timeoutSeconds * 1000;
       const client = new IcprCaClient({
         name: pool.name,
@@ -34,7 +66,7 @@ async function main(): Promise<void> {
           maxConnectionsPerTarget: config.WCCE_MAX_CONNECTIONS_PER_HOST,
         },
         breaker: { failureThreshold: config.WCCE_CIRCUIT_FAILURES, openMs: config.WCCE_CIRCUIT_OPEN_SECONDS * 1000 },
-        credential: new CredentialGuard(redis, config.QUEUE_PREFIX, provider.cacheKey, `${pool.domain}\\${pool.user}`, logger, metrics),
+        credential: new CredentialGuard(redis, config.QUEUE_PREFIX, provider.cacheKey, pool.kerberos ? `${pool.kerberos.principal}@${pool.kerberos.realm}` : `${pool.domain}\\${pool.user}`, logger, metrics),
         configLog: config.WCCE_ENROLLMENT_CONFIG_LOG ? enrollmentConfigLog(pool, config.WCCE_ENROLLMENT_CONFIG_LOG_SKIP_LIST) : undefined,
         logger: logger.child({ component: 'icpr', pool: pool.name }),
         metrics,
@@ -57,7 +89,7 @@ async function main(): Promise<void> {
   const processor = new EnrollProcessor(router, publisher, logger, metrics, { maxAgeMs: config.ENROLL_MAX_AGE_HOURS * 3600_000, pending: scheduler });
   const worker = new EnrollWorker(processor, { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_SECONDS * 1000, logger });
   logger.info(
-    { pools: pools.map((p) => ({ name: p.name, targets: p.targets.map((t) => `${t.host}:${t.port}/${t.caName}`), user: `${p.domain}\\${p.user}` })), templates, concurrency: config.WORKER_CONCURRENCY },
+    { pools: pools.map((p) => ({ name: p.name, targets: p.targets.map((t) => `${t.host}:${t.port}/${t.caName}`), user: p.kerberos ? `${p.kerberos.principal}@${p.kerberos.realm}` : `${p.domain}\\${p.user}`, auth: p.kerberos ? 'kerberos' : 'ntlm' })), templates, concurrency: config.WORKER_CONCURRENCY },
     'wcce-worker consuming the enroll queue',
   );
 

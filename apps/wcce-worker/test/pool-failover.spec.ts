@@ -89,7 +89,7 @@ describe('wcce-worker with a pool of three simulators', () => {
       metrics,
       random: () => (options.startAt ?? 0) / list.length,
     });
-    const pendingOptions = { connection: redis.client, prefix: redis.prefix, initialIntervalMs: 200, maxIntervalMs: 500, maxAgeMs: 60000 };
+    const pendingOptions = { connection: redis.client, prefix: redis.prefix, initialIntervalMs: 200, maxIntervalMs: 500, maxAgeMs: 60000, gaugeIntervalMs: 100 };
     const scheduler = new PendingScheduler(pendingOptions);
     const poller = new PendingPoller(client, scheduler, publisher, logger, metrics, pendingOptions);
     const processor = new EnrollProcessor(client, publisher, logger, metrics, { pending: scheduler, credentialRetryMs: 60000 });
@@ -200,6 +200,7 @@ describe('wcce-worker with a pool of three simulators', () => {
     const key = await submit('ManagerApproval');
     const pending = await settled(key, ['pending']);
     expect(pending.ca?.caRequestId).toBeGreaterThan(0);
+    await until('the pending gauge', async () => ((await stack!.metrics.render()).body.match(/^enrollgate_worker_pending_requests\{[^}]*\} 1$/m) ? true : undefined));
     const approved = await admin(sims[2]!, 'POST', `/requests/${pending.ca!.caRequestId}/approve`);
     expect(approved.status).toBe(200);
     const e = await settled(key);

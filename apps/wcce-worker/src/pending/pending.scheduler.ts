@@ -13,6 +13,8 @@ export interface PendingOptions {
   /** A request still pending after this long fails with PENDING_EXPIRED. */
   maxAgeMs: number;
   concurrency?: number;
+  /** How often the pending-requests gauge is refreshed. Default 10 s. */
+  gaugeIntervalMs?: number;
 }
 
 /**
@@ -55,6 +57,7 @@ export class PendingScheduler {
 export class PendingPoller {
   readonly worker: Worker<RetrieveJob>;
   private readonly polls;
+  private readonly gaugeTimer: NodeJS.Timeout;
 
   constructor(
     private readonly ca: CaClient,
@@ -71,6 +74,17 @@ export class PendingPoller {
       concurrency: options.concurrency ?? 4,
     });
     this.worker.on('error', (e) => logger.error({ err: e }, 'pending poller error'));
+    // Requests the CA holds as pending, across all workers (the schedule lives in Redis).
+    const pending = metrics.gauge('worker_pending_requests', 'Requests pending at the CA and scheduled for retrieval');
+    const refresh = () => {
+      scheduler.queue
+        .getJobCountByTypes('delayed', 'waiting', 'active')
+        .then((n) => pending.set(n))
+        .catch(() => undefined);
+    };
+    refresh();
+    this.gaugeTimer = setInterval(refresh, options.gaugeIntervalMs ?? 10_000);
+    this.gaugeTimer.unref();
   }
 
   async process(job: Job<RetrieveJob>): Promise<void> {
@@ -113,6 +127,7 @@ export class PendingPoller {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.gaugeTimer);
     await this.worker.close();
   }
 }
