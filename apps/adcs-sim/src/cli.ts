@@ -24,13 +24,18 @@ export interface SimOptions {
   failFirst: number;
   /** Offer SMB3 encryption (off by default so captures stay decodable). */
   encrypt: boolean;
+  /** Accept Kerberos (SPNEGO and RPC auth type 16) with the service keys in this keytab (`--keytab`). */
+  keytab?: string;
+  /** Only accept tickets for these services (`--kerberos-service host/NAME`); default: every keytab principal. */
+  kerberosServices: string[];
   logLevel: string;
 }
 
 export const SIM_USAGE = `usage: adcs-sim --listen HOST:PORT --state-dir DIR [--domain D] [--ca-name NAME]
                --user NAME:PASSWORD [--user NAME:nt:HEXHASH]... [--templates FILE]
                [--admin-listen HOST:PORT] [--ca-key rsa2048|p256] [--intermediate]
-               [--fault hang|drop|rpc-fault|delay=2s]... [--fail-first N] [--encrypt] [--log-level L]`;
+               [--fault hang|drop|rpc-fault|delay=2s]... [--fail-first N] [--encrypt] [--log-level L]
+               [--keytab FILE [--kerberos-service host/NAME]...]`;
 
 function parseHostPort(key: string, value: string, problems: string[]): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(value);
@@ -69,6 +74,8 @@ export function parseSimArgs(argv: string[]): SimOptions {
         fault: { type: 'string', multiple: true, default: [] },
         'fail-first': { type: 'string', default: '0' },
         encrypt: { type: 'boolean', default: false },
+        keytab: { type: 'string' },
+        'kerberos-service': { type: 'string', multiple: true, default: [] },
         'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
       },
     }));
@@ -88,7 +95,14 @@ export function parseSimArgs(argv: string[]): SimOptions {
     else if (pw && !entry.includes(':nt:')) users.push({ name: pw[1] as string, password: new Secret(pw[2] as string) });
     else problems.push(`--user: expected NAME:PASSWORD or NAME:nt:32-HEX-DIGITS (entry for "${entry.split(':')[0]}")`);
   }
-  if (users.length === 0) problems.push('--user: at least one NAME:PASSWORD is required (the account the worker logs on with)');
+  const keytab = values.keytab as string | undefined;
+  if (keytab === '') problems.push('--keytab: must not be empty');
+  const kerberosServices = values['kerberos-service'] as string[];
+  for (const s of kerberosServices) {
+    if (!/^[A-Za-z]+\/[^/@\s]+(@[^@\s]+)?$/.test(s)) problems.push(`--kerberos-service: expected SERVICE/HOST[@REALM] (e.g. host/ca.test.local), got "${s}"`);
+  }
+  if (kerberosServices.length > 0 && !keytab) problems.push('--kerberos-service: needs --keytab');
+  if (users.length === 0 && !keytab) problems.push('--user: at least one NAME:PASSWORD is required (the account the worker logs on with), or --keytab for Kerberos only');
 
   const caKey = values['ca-key'] as string;
   if (caKey !== 'rsa2048' && caKey !== 'p256') problems.push(`--ca-key: expected rsa2048 or p256, got "${caKey}"`);
@@ -120,6 +134,8 @@ export function parseSimArgs(argv: string[]): SimOptions {
     faults,
     failFirst,
     encrypt: values.encrypt as boolean,
+    ...(keytab ? { keytab } : {}),
+    kerberosServices,
     logLevel: values['log-level'] as string,
   };
 }

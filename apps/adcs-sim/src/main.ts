@@ -16,6 +16,7 @@ import { FaultPlan } from './faults.js';
 import { IcprService } from './icpr-service.js';
 import { SimMetrics } from './sim-metrics.js';
 import { SmbEndpoint } from './smb-endpoint.js';
+import { loadServiceKeys, servicePrincipals } from './kerberos-keys.js';
 
 async function main(): Promise<void> {
   const options = parseSimArgs(process.argv.slice(2));
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   const faults = new FaultPlan(options.faults, options.failFirst);
   const accounts = new AccountStore(options.users);
   const icpr = new IcprService({ ca: engine, faults, metrics: new SimMetrics(metrics), logger: logger.child({ component: 'icpr' }) });
+  const kerberosKeys = options.keytab ? await loadServiceKeys(options.keytab, options.kerberosServices) : undefined;
   const smb = new SmbEndpoint({
     host: options.listen.host,
     port: options.listen.port,
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     accounts,
     icpr,
     encrypt: options.encrypt,
+    ...(kerberosKeys ? { kerberosKeys } : {}),
     logger,
   });
   const smbAddress = await smb.listen();
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
       users: accounts.names,
       caPem: join(options.stateDir, 'ca.pem'),
       encrypt: options.encrypt,
+      kerberos: kerberosKeys ? servicePrincipals(kerberosKeys) : [],
       faults: faults.snapshot().faults.concat(options.failFirst > 0 ? [`fail-first=${options.failFirst}`] : []),
       templates: engine.templates.names(),
     },

@@ -6,6 +6,10 @@ import { WcceError, hex32, isWcceError } from '../errors.js';
 import type { RequestAttributes } from '../icpr/attributes.js';
 import type { IcprResult } from '../icpr/result.js';
 import { NtlmProvider } from '../ntlm/provider.js';
+import { locateKdcs } from '../kerberos/kdc-locator.js';
+import { KerberosProvider } from '../kerberos/provider.js';
+import type { KerberosCredentials } from '../kerberos/ticket-manager.js';
+import type { SecurityProvider } from '../security/provider.js';
 import { Smb2Dialect } from '../smb2/constants.js';
 
 /** Exit codes of `wcce` (documented in the usage text and the README). */
@@ -19,6 +23,10 @@ export const USAGE = `usage:
 options: --server-name NAME (SPN/NTLM target, default HOST)  --timeout SECONDS (connect and each
          exchange, default 5)  --dialect 2.0.2|2.1|3.0|3.0.2|3.1.1 (highest offered)
 password: --password, or the WCCE_PASSWORD environment variable (never echoed or logged)
+kerberos: -k/--kerberos (tickets for cifs/ and host/ of --server-name, which must be the CA's DNS
+         name; realm = upper-cased --domain unless --user is user@REALM) with --password, --keytab FILE
+         or --ccache FILE (default KRB5CCNAME); KDC from --dc-ip/--kdc HOST[:PORT] (repeatable), else
+         DNS SRV _kerberos._tcp.REALM (--dns-server IP to ask a given resolver)
 exit: 0 issued (certificate written: leaf then chain, PEM), 2 pending (request id printed),
       3 denied, 4 authentication error, 5 transport or timeout error, 1 usage error`;
 
@@ -87,6 +95,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         json: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '5' },
         dialect: { type: 'string' },
+        kerberos: { type: 'boolean', short: 'k', default: false },
+        keytab: { type: 'string' },
+        ccache: { type: 'string' },
+        'dc-ip': { type: 'string', multiple: true, default: [] },
+        kdc: { type: 'string', multiple: true, default: [] },
+        'dns-server': { type: 'string' },
       },
     });
     json = values.json as boolean;
@@ -100,7 +114,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const caName = need('ca', values.ca);
     const out = need('out', values.out);
     const password = values.password ?? io.env['WCCE_PASSWORD'];
-    if (!password && !values.hashes) throw new UsageError('give --password, --hashes or WCCE_PASSWORD');
+    const kerberos = values.kerberos as boolean;
+    const ccache = values.ccache ?? (kerberos && !password && !values.keytab ? io.env['KRB5CCNAME'] : undefined);
+    if (kerberos) {
+      if (values.hashes) throw new UsageError('--hashes is NTLM only; with -k give --password, --keytab or --ccache');
+      if (!password && !values.keytab && !ccache) throw new UsageError('-k needs --password (or WCCE_PASSWORD), --keytab, --ccache or KRB5CCNAME');
+    } else {
+      if (values.keytab || values.ccache || (values['dc-ip'] as string[]).length || (values.kdc as string[]).length) throw new UsageError('--keytab, --ccache, --dc-ip and --kdc need -k/--kerberos');
+      if (!password && !values.hashes) throw new UsageError('give --password, --hashes or WCCE_PASSWORD');
+    }
     const timeoutS = Number(values.timeout);
     if (!(timeoutS > 0)) throw new UsageError('--timeout: expected seconds > 0');
     let dialects: number[] | undefined;
@@ -109,9 +131,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (top === undefined) throw new UsageError(`--dialect: expected one of ${Object.keys(DIALECTS).join(', ')}`);
       dialects = Object.values(DIALECTS).filter((d) => d <= top);
     }
-    const provider = new NtlmProvider(
-      values.hashes ? { kind: 'ntlm', domain, user, ntHash: parseHashes(values.hashes) } : { kind: 'ntlm', domain, user, password },
-    );
+    let provider: SecurityProvider;
+    if (kerberos) {
+      const realm = user.includes('@') ? user.slice(user.lastIndexOf('@') + 1).toUpperCase() : domain.toUpperCase();
+      if (!realm) throw new UsageError('-k needs the realm: --domain test.local or --user user@TEST.LOCAL');
+      const credentials: KerberosCredentials = {
+        kind: 'kerberos',
+        principal: user,
+        realm,
+        ...(password ? { password } : values.keytab ? { keytabPath: values.keytab } : { ccachePath: (ccache as string).replace(/^FILE:/, '') }),
+      };
+      const kdcs = await locateKdcs(realm, {
+        domainControllers: [...(values['dc-ip'] as string[]), ...(values.kdc as string[])],
+        ...(values['dns-server'] ? { dnsServer: values['dns-server'] } : {}),
+        timeoutMs: timeoutS * 1000,
+      });
+      provider = new KerberosProvider(credentials, { kdcs, timeoutMs: timeoutS * 1000 });
+    } else {
+      provider = new NtlmProvider(
+        values.hashes ? { kind: 'ntlm', domain, user, ntHash: parseHashes(values.hashes) } : { kind: 'ntlm', domain, user, password },
+      );
+    }
     pool = new IcprPool({
       provider,
       connectTimeoutMs: timeoutS * 1000,

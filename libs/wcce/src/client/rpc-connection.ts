@@ -57,14 +57,15 @@ export class RpcPipeConnection {
     try {
       const pipe = await session.openPipe(pipeName);
       const rpc = new RpcClient(pipe);
+      const authLevel = options.authLevel ?? RpcAuthLevel.PKT_PRIVACY;
       await rpc.bind({
         syntax,
         maxXmitFrag: options.maxFrag,
         maxRecvFrag: options.maxFrag,
         security: {
-          context: options.provider.createContext('rpc', serverName),
+          context: options.provider.createContext('rpc', serverName, { authLevel }),
           authType: options.provider.rpcAuthType,
-          authLevel: options.authLevel ?? RpcAuthLevel.PKT_PRIVACY,
+          authLevel,
         },
       });
       return new RpcPipeConnection(session, pipe, rpc);

@@ -37,6 +37,11 @@ export interface KerberosInitiatorOptions {
    * our AP-REP back. MIT acceptors insist the DCE AP-REQ is not GSS-framed; Heimdal and Windows take both.
    */
   style: 'smb' | 'dce';
+  /**
+   * Ask for confidentiality (GSS_C_CONF_FLAG) in the authenticator checksum (default true). DCE style
+   * turns it off for PKT_INTEGRITY binds: Samba then sizes verifiers as MIC tokens (samba-ad-dc.md 5.4).
+   */
+  confidentiality?: boolean;
   /** Request mutual authentication in SMB style (default false, like impacket). */
   mutual?: boolean;
   /** How to choose EC in wrap tokens (default 'ms-kile': EC = 16). */
@@ -117,7 +122,8 @@ export class KerberosInitiatorContext implements SecurityContext {
     const profile = encryptionProfile(ticket.sessionKey.etype, { allowRc4: true });
     this.subkey = { etype: ticket.sessionKey.etype, value: profile.randomKey() };
     this.sendSeq = BigInt(this.random(4).readUInt32BE(0) & 0x3fffffff);
-    const flags = this.options.style === 'dce' ? DCE_GSS_FLAGS : GssFlags.INTEG | GssFlags.CONF | GssFlags.SEQUENCE | GssFlags.REPLAY | (this.mutual ? GssFlags.MUTUAL : 0);
+    const base = this.options.style === 'dce' ? DCE_GSS_FLAGS : GssFlags.INTEG | GssFlags.CONF | GssFlags.SEQUENCE | GssFlags.REPLAY | (this.mutual ? GssFlags.MUTUAL : 0);
+    const flags = this.options.confidentiality === false ? base & ~GssFlags.CONF : base;
     const authenticator = encodeAuthenticator({
       crealm: ticket.client.realm,
       cname: ticket.client.name,

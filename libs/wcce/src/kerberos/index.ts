@@ -12,3 +12,5 @@ export { KdcClient, type KdcClientOptions, type KerberosTicket, type ClientKeySo
 export { KerberosTicketManager, type KerberosCredentials, type TicketManagerOptions } from './ticket-manager.js';
 export { KerberosInitiatorContext, KerberosAcceptorContext, DCE_GSS_FLAGS, type KerberosInitiatorOptions, type KerberosAcceptorOptions } from './context.js';
 export { KerberosProvider, resetKerberosTicketManagers, type KerberosProviderOptions } from './provider.js';
+export { locateKdcs, parseKdcAddress, type KdcLocatorOptions } from './kdc-locator.js';
+export { parseKrb5Conf, readKrb5Conf, type Krb5Conf } from './krb5-conf.js';

@@ -6,7 +6,7 @@ import { krbErrorToWcce } from './errors.js';
 import type { KeytabEntry } from './files/keytab.js';
 import { encodeAuthenticator } from './messages/authenticator.js';
 import { encodeApReq } from './messages/ap-req.js';
-import { KdcOptions, MessageType, NameType, PaDataType } from './messages/constants.js';
+import { KdcOptions, MessageType, NameType, PaDataType, TicketFlags } from './messages/constants.js';
 import { decodeEncryptedData, encodeEncryptedData, openData, sealData } from './messages/encrypted-data.js';
 import { decodeEncKdcRepPart, decodeKdcRep, type EncKdcRepPart, type KdcRep } from './messages/kdc-rep.js';
 import { encodeKdcReq, encodeKdcReqBody, type KdcReqBody } from './messages/kdc-req.js';
@@ -105,8 +105,11 @@ export class KdcClient {
   /** TGS exchange: a ticket for `server` with a TGT; `renew` renews `tgt` itself (RFC 4120 3.3.1). */
   async tgsExchange(tgt: KerberosTicket, server: Principal, renew = false): Promise<KerberosTicket> {
     const now = this.now();
+    // RFC 4120 2.6 / 3.3.3: FORWARDABLE and RENEWABLE may only be asked of a TGT that has them. A
+    // plain `kinit` TGT is not forwardable, and Heimdal (Samba) answers KDC_ERR_BADOPTION otherwise.
+    const inherited = (tgt.flags & TicketFlags.FORWARDABLE ? KdcOptions.FORWARDABLE : 0) | (tgt.flags & TicketFlags.RENEWABLE ? KdcOptions.RENEWABLE : 0);
     const body: KdcReqBody = {
-      kdcOptions: renew ? KdcOptions.RENEW | KdcOptions.FORWARDABLE | KdcOptions.RENEWABLE : KdcOptions.FORWARDABLE | KdcOptions.RENEWABLE | KdcOptions.RENEWABLE_OK | KdcOptions.CANONICALIZE,
+      kdcOptions: renew ? KdcOptions.RENEW | inherited : inherited | KdcOptions.RENEWABLE_OK | KdcOptions.CANONICALIZE,
       realm: server.realm,
       sname: server.name,
       till: new Date(now.getTime() + (this.options.lifetimeSeconds ?? 36_000) * 1000),

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { WcceError } from '../errors.js';
-import { RpcAuthType, type SecurityContext, type SecurityProvider } from '../security/provider.js';
+import { RpcAuthLevel, RpcAuthType, type SecurityContext, type SecurityContextOptions, type SecurityProvider } from '../security/provider.js';
 import { MechOid } from '../spnego/oids.js';
 import { SpnegoContext } from '../spnego/context.js';
 import { KerberosInitiatorContext, type KerberosInitiatorOptions } from './context.js';
@@ -48,7 +48,7 @@ export class KerberosProvider implements SecurityProvider {
     this.tickets = m;
   }
 
-  createContext(purpose: 'smb' | 'rpc', target: string): SecurityContext {
+  createContext(purpose: 'smb' | 'rpc', target: string, options: SecurityContextOptions = {}): SecurityContext {
     const service = purpose === 'smb' && !this.options.hostTicketForSmb ? 'cifs' : 'host';
     const spn = `${service}/${target}`;
     const common: Omit<KerberosInitiatorOptions, 'style'> = {
@@ -59,7 +59,7 @@ export class KerberosProvider implements SecurityProvider {
     const inner =
       purpose === 'smb'
         ? new KerberosInitiatorContext({ ...common, style: 'smb', mutual: this.options.smbMutual ?? false })
-        : new KerberosInitiatorContext({ ...common, style: 'dce' });
+        : new KerberosInitiatorContext({ ...common, style: 'dce', confidentiality: options.authLevel === undefined || options.authLevel === RpcAuthLevel.PKT_PRIVACY });
     return new SpnegoContext({ role: 'initiator', inner, mech: MechOid.MS_KRB5, mechTypes: [MechOid.MS_KRB5, MechOid.KRB5] });
   }
 

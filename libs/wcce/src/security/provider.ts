@@ -95,6 +95,16 @@ export interface NtlmCredentials {
   workstation?: string;
 }
 
+/** What a provider may need to know about the bind a context is for. */
+export interface SecurityContextOptions {
+  /**
+   * The RPC auth level the bind will ask for. Kerberos requests confidentiality (GSS_C_CONF_FLAG)
+   * only for PKT_PRIVACY: Samba sizes PKT_INTEGRITY verifiers as wrap tokens when CONF was asked
+   * for and faults the call (samba-ad-dc.md 5.4).
+   */
+  authLevel?: RpcAuthLevel;
+}
+
 /** Makes fresh security contexts for each SMB session and each RPC bind. */
 export interface SecurityProvider {
   readonly mechanism: 'ntlm' | 'kerberos';
@@ -102,7 +112,7 @@ export interface SecurityProvider {
    * A context for an SMB2 SESSION_SETUP (always SPNEGO-wrapped on the wire) or an RPC bind.
    * `target` is the server's host name (for SPNs and NTLM target names).
    */
-  createContext(purpose: 'smb' | 'rpc', target: string): SecurityContext;
+  createContext(purpose: 'smb' | 'rpc', target: string, options?: SecurityContextOptions): SecurityContext;
   /** RPC auth_type to put in the sec_trailer for binds made with this provider. */
   readonly rpcAuthType: RpcAuthType;
   /** A stable key for pools: same credentials → same key; never contains the secret itself. */

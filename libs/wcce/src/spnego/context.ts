@@ -114,8 +114,10 @@ export class SpnegoContext implements SecurityContext {
         if (resp.supportedMech !== undefined && resp.supportedMech !== this.mech) {
           throw new WcceError('UNSUPPORTED', `SPNEGO acceptor chose mechanism ${resp.supportedMech}`);
         }
-        if (!resp.responseToken) throw new WcceError('PROTOCOL', 'SPNEGO NegTokenResp carries no responseToken for the mechanism');
-        const step = await this.inner.step(resp.responseToken);
+        // A mechanism that finished with its first token (Kerberos without mutual authentication)
+        // gets no reply token: the acceptor only says accept-completed, maybe with its mechListMIC.
+        if (!this.inner.complete && !resp.responseToken) throw new WcceError('PROTOCOL', 'SPNEGO NegTokenResp carries no responseToken for the mechanism');
+        const step: SecurityStep = this.inner.complete ? { complete: true } : await this.inner.step(resp.responseToken);
         if (!step.complete) {
           return { output: encodeNegTokenResp({ responseToken: step.output! }), complete: false };
         }

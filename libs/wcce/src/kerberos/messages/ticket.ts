@@ -1,4 +1,4 @@
-import { DerReader, Fields, application, derApplication, derFields, derInteger, derKerberosFlags, derKerberosString, derKerberosTime, derOctetString, readInteger, readKerberosFlags, readKerberosString, readKerberosTime, unwrapApplication, type DerElement } from '../asn1/der.js';
+import { DerReader, Fields, readOctetString, readSequenceOf, application, derApplication, derFields, derInteger, derKerberosFlags, derKerberosString, derKerberosTime, derOctetString, readInteger, readKerberosFlags, readKerberosString, readKerberosTime, unwrapApplication, type DerElement } from '../asn1/der.js';
 import type { KerberosKey } from '../crypto/index.js';
 import { ApplicationTag } from './constants.js';
 import { decodeEncryptedData, decodeEncryptionKey, encodeEncryptedData, encodeEncryptionKey, type EncryptedData } from './encrypted-data.js';
@@ -53,6 +53,22 @@ export interface EncTicketPart {
   starttime?: Date;
   endtime: Date;
   renewTill?: Date;
+  /** RFC 4120 5.2.6 AuthorizationData (Windows and Samba put the PAC in AD-IF-RELEVANT, type 1). */
+  authorizationData?: AuthorizationDataEntry[];
+}
+
+/** One AuthorizationData element: ad-type and the undecoded ad-data. */
+export interface AuthorizationDataEntry {
+  type: number;
+  data: Buffer;
+}
+
+/** Decodes AuthorizationData (RFC 4120 5.2.6), e.g. the contents of an AD-IF-RELEVANT element. */
+export function decodeAuthorizationData(e: DerElement, structure: string): AuthorizationDataEntry[] {
+  return readSequenceOf(e, structure, 'authorization-data', (item) => {
+    const f = new Fields(item, 'AuthorizationData');
+    return { type: readInteger(f.req(0, 'ad-type'), 'AuthorizationData', 'ad-type'), data: readOctetString(f.req(1, 'ad-data'), 'AuthorizationData', 'ad-data') };
+  });
 }
 
 export function encodeEncTicketPart(p: EncTicketPart): Buffer {
@@ -77,6 +93,7 @@ export function decodeEncTicketPart(buf: Buffer): EncTicketPart {
   const f = new Fields(unwrapApplication(buf, ApplicationTag.ENC_TICKET_PART, s), s);
   const start = f.opt(6, 'starttime');
   const renew = f.opt(8, 'renew-till');
+  const authz = f.opt(10, 'authorization-data');
   f.req(4, 'transited');
   return {
     flags: readKerberosFlags(f.req(0, 'flags'), s, 'flags'),
@@ -87,6 +104,7 @@ export function decodeEncTicketPart(buf: Buffer): EncTicketPart {
     ...(start ? { starttime: readKerberosTime(start, s, 'starttime') } : {}),
     endtime: readKerberosTime(f.req(7, 'endtime'), s, 'endtime'),
     ...(renew ? { renewTill: readKerberosTime(renew, s, 'renew-till') } : {}),
+    ...(authz ? { authorizationData: decodeAuthorizationData(authz, s) } : {}),
   };
 }
 
