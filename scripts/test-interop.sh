@@ -8,12 +8,7 @@ cd "$(dirname "$0")/.."
 trap eg_stop_started EXIT
 
 [ -d node_modules/.bin ] || npm install --no-audit --no-fund
-need=()
-for pkg_cmd in samba:smbd smbclient:smbclient tshark:tshark python3-impacket:/usr/share/doc/python3-impacket; do
-  pkg=${pkg_cmd%%:*} probe=${pkg_cmd#*:}
-  if [[ $probe == /* ]]; then [ -e "$probe" ] || need+=("$pkg"); else command -v "$probe" >/dev/null || need+=("$pkg"); fi
-done
-if [ ${#need[@]} -gt 0 ]; then eg_apt_install "${need[@]}"; fi
+eg_install_peers
 mkdir -p .enrollgate/test
 eg_ensure_redis "$PWD/.enrollgate/test"
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}

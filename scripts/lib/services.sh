@@ -52,3 +52,24 @@ eg_stop_started() {
   for pid in $EG_STARTED_PIDS; do wait "$pid" 2>/dev/null || true; done
   EG_STARTED_PIDS=
 }
+
+# Third-party peers the interop suites run against, as "probe:package" (a probe is a command on
+# PATH or an absolute path). eg_install_peers installs the missing ones from Debian (root only).
+EG_PEERS=(
+  smbd:samba smbclient:smbclient tshark:tshark /usr/share/doc/python3-impacket:python3-impacket
+  /usr/sbin/krb5kdc:krb5-kdc /usr/sbin/kadmin.local:krb5-admin-server kinit:krb5-user
+  /usr/sbin/samba:samba-ad-dc winbindd:winbind socat:socat docker-compose:docker-compose
+  certbot:certbot lego:lego pebble-challtestsrv:pebble getcert:certmonger scepclient:scep
+)
+
+eg_install_peers() {
+  local missing=() entry probe pkg
+  for entry in "${EG_PEERS[@]}"; do
+    probe=${entry%%:*} pkg=${entry#*:}
+    if [[ $probe == /* ]]; then [ -e "$probe" ] || missing+=("$pkg"); else command -v "$probe" >/dev/null || [ -x "/usr/sbin/$probe" ] || missing+=("$pkg"); fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  # tshark asks whether non-root users may capture; answer for it.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections 2>/dev/null || true
+  eg_apt_install --no-install-recommends "${missing[@]}"
+}
