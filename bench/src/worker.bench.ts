@@ -1,9 +1,11 @@
 /**
  * Enrollments per second through the real path a front-end uses: EnrollmentProducer (SQLite row
  * + BullMQ `enroll` job) → wcce-worker's processor (IcprCaClient over pooled MS-ICPR) → adcs-sim
- * → results queue → ResultsConsumer (SQLite). Worker concurrency 1, 8 and 32; queue-hop latency
- * is enqueue → processing start (BullMQ's job.timestamp → job.processedOn). CSRs are made before
- * the timed part; every issued certificate is verified against the simulator's CA after it.
+ * → results queue → ResultsConsumer (SQLite). Closed loop: `concurrency` clients each submit
+ * one request and wait for its persisted result before the next, with worker concurrency the
+ * same; queue-hop latency is enqueue → processing start (BullMQ's job.timestamp →
+ * job.processedOn), end-to-end latency is submit → result persisted. CSRs are made before the
+ * timed part; every issued certificate is verified against the simulator's CA after it.
  *
  *   node bench/dist/worker.bench.js [--smoke]      (build first; npm run bench does)
  */
@@ -24,7 +26,7 @@ import { EnrollWorker, QueueResultPublisher } from '../../apps/wcce-worker/dist/
 import { SMOKE, percentile, printTable, processCpuSeconds, selfCpuSeconds, writeResults, type BenchRow } from './harness.js';
 import { CA_NAME, PASSWORD, USER, makeCsrs, startSim, stopSim } from './sim.js';
 
-const COUNTS: Record<number, number> = SMOKE ? { 1: 4, 8: 8, 32: 8 } : { 1: 300, 8: 1000, 32: 1500 };
+const COUNTS: Record<number, number> = SMOKE ? { 1: 4, 8: 8, 32: 32 } : { 1: 400, 8: 1200, 32: 1600 };
 const silent = createLogger({ app: 'bench', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
 async function main(): Promise<void> {
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const rows: BenchRow[] = [];
   try {
     const caPem = await readFile(join(sim.stateDir, 'ca.pem'), 'utf8');
-    const ca = new X509Certificate(caPem);
+    const caCert = new X509Certificate(caPem);
     for (const concurrency of [1, 8, 32]) {
       const n = COUNTS[concurrency] as number;
       const csrs = await makeCsrs(n, `w${concurrency}-`);
@@ -44,20 +46,18 @@ async function main(): Promise<void> {
       await migrateToLatest(store);
       const repo = new EnrollmentRepository(store);
       const producer = new EnrollmentProducer(repo, { connection: redis, prefix });
-      let done = 0;
-      let finish!: () => void;
-      const allDone = new Promise<void>((r) => (finish = r));
+      const waiting = new Map<string, () => void>();
       const consumer = new ResultsConsumer(repo, {
         protocol: 'acme',
         connection: redis,
         prefix,
-        concurrency: 16,
-        onResult: (_r, applied) => {
-          if (applied && ++done === n) finish();
+        concurrency: 32,
+        onResult: (r, applied) => {
+          if (applied) waiting.get(r.requestKey)?.();
         },
       });
       const metrics = new Metrics('bench');
-      const client = new IcprCaClient({
+      const ca = new IcprCaClient({
         name: 'default',
         targets: [{ host: '127.0.0.1', port: sim.port, caName: CA_NAME }],
         pool: { provider: new NtlmProvider({ kind: 'ntlm', domain: 'TEST', user: USER, password: PASSWORD }), maxConnectionsPerTarget: concurrency, timeoutMs: 30_000, callDeadlineMs: 60_000 },
@@ -65,23 +65,33 @@ async function main(): Promise<void> {
         metrics,
       });
       const publisher = new QueueResultPublisher(redis, prefix);
-      const processor = new EnrollProcessor(client, publisher, silent, metrics);
+      const processor = new EnrollProcessor(ca, publisher, silent, metrics);
       const worker = new EnrollWorker(processor, { connection: redis, prefix, concurrency, logger: silent });
       const cpu0 = selfCpuSeconds();
       const sim0 = processCpuSeconds(sim.pid);
       const started = performance.now();
-      for (let i = 0; i < n; i++) {
-        const job: EnrollJob = {
-          requestKey: `bench-${concurrency}-${i}`,
-          protocol: 'acme',
-          csr: (csrs[i] as Buffer).toString('base64'),
-          template: 'WebServer',
-          requester: { protocol: 'acme', subject: 'bench' },
-          submittedAt: new Date().toISOString(),
-        };
-        await producer.submit(job);
-      }
-      await allDone;
+      const latencies: number[] = [];
+      let next = 0;
+      const client = async () => {
+        for (let i = next++; i < n; i = next++) {
+          const job: EnrollJob = {
+            requestKey: `bench-${concurrency}-${i}`,
+            protocol: 'acme',
+            csr: (csrs[i] as Buffer).toString('base64'),
+            template: 'WebServer',
+            requester: { protocol: 'acme', subject: 'bench' },
+            submittedAt: new Date().toISOString(),
+          };
+          const t0 = performance.now();
+          const persisted = new Promise<void>((r) => waiting.set(job.requestKey, r));
+          await producer.submit(job);
+          await persisted;
+          waiting.delete(job.requestKey);
+          latencies.push(performance.now() - t0);
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, client));
+      latencies.sort((a, b) => a - b);
       const seconds = (performance.now() - started) / 1000;
       const cpu = selfCpuSeconds() - cpu0;
       const simCpu = processCpuSeconds(sim.pid) - sim0;
@@ -94,11 +104,11 @@ async function main(): Promise<void> {
       await consumer.close();
       await producer.close();
       await publisher.close();
-      await client.close();
+      await ca.close();
       // Verify every certificate after the timed part.
       const issued = await store.db.selectFrom('enrollments').select(['status', 'certificate']).execute();
       let verified = 0;
-      for (const row of issued) if (row.status === 'issued' && row.certificate && new X509Certificate(Buffer.from(row.certificate, 'base64')).verify(ca.publicKey)) verified++;
+      for (const row of issued) if (row.status === 'issued' && row.certificate && new X509Certificate(Buffer.from(row.certificate, 'base64')).verify(caCert.publicKey)) verified++;
       await store.close();
       redis.disconnect();
       rows.push({
@@ -108,6 +118,8 @@ async function main(): Promise<void> {
         'enroll/s': Number((n / seconds).toFixed(1)),
         'queue hop p50 ms': percentile(hops, 50),
         'queue hop p99 ms': percentile(hops, 99),
+        'e2e p50 ms': Number(percentile(latencies, 50).toFixed(1)),
+        'e2e p99 ms': Number(percentile(latencies, 99).toFixed(1)),
         'gateway CPU ms/enroll': Number(((cpu * 1000) / n).toFixed(2)),
         'sim CPU ms/enroll': Number(((simCpu * 1000) / n).toFixed(2)),
         verified: `${verified}/${n}`,
