@@ -14,6 +14,10 @@ describe(pairTargets.name, () => {
       { host: 'b', port: 1445, caName: 'CA2', caBundle: 'b.pem' },
     ]);
   });
+  it('pairs the optional server names (SPN host names) by index too', () => {
+    expect(pairTargets(['10.0.0.5', '10.0.0.6'], ['CA'], undefined, ['ca1.corp', 'ca2.corp']).map((t) => t.serverName)).toEqual(['ca1.corp', 'ca2.corp']);
+    expect(pairTargets(['10.0.0.5'], ['CA'], undefined).map((t) => t.serverName)).toEqual([undefined]);
+  });
   it('uses a single CA name and bundle for every host', () => {
     expect(pairTargets(['a', '[::1]:4445'], ['CA'], ['x.pem']).map((t) => [t.host, t.port, t.caName, t.caBundle])).toEqual([
       ['a', 445, 'CA', 'x.pem'],

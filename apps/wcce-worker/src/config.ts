@@ -32,6 +32,12 @@ export const workerConfigSchema = z
     WCCE_CA_NAME: commaList('CA names').optional(),
     /** acme2certifier `ca_bundle`: PEM chain file(s) used when the CA's PKCS#7 has no chain */
     WCCE_CA_BUNDLE: commaList('PEM file paths').optional(),
+    /**
+     * enrollgate extension: the CA's DNS name per host (paired by index), when `host` is an address
+     * or a load-balancer name. Kerberos SPNs (host/NAME, cifs/NAME) and NTLM target names use it;
+     * acme2certifier can only use `host` itself, so an IP address there rules out Kerberos.
+     */
+    WCCE_SERVER_NAME: commaList('CA DNS names').optional(),
     /** acme2certifier `target_domain`: the NTLM domain / Kerberos realm */
     WCCE_TARGET_DOMAIN: z.string().min(1).optional(),
     WCCE_USER: z.string().min(1).optional(),
@@ -160,6 +166,8 @@ export interface CaTargetConfig {
   port: number;
   caName: string;
   caBundle?: string;
+  /** The CA's DNS name for SPNs / NTLM target names when `host` is an address. */
+  serverName?: string;
 }
 
 /** One CA pool, resolved: targets paired by index, credentials, timeout. */
@@ -183,20 +191,21 @@ export interface PoolsConfig {
 }
 
 /** acme2certifier's pairing: comma lists in host, ca_name and ca_bundle are paired by index. */
-export function pairTargets(hosts: string[], caNames: string[], bundles: string[] | undefined): CaTargetConfig[] {
+export function pairTargets(hosts: string[], caNames: string[], bundles: string[] | undefined, serverNames?: string[]): CaTargetConfig[] {
   return hosts.map((entry, i) => {
     const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(entry);
     const host = (m?.[1] ?? m?.[2] ?? entry) as string;
     const port = m?.[3] ? Number(m[3]) : 445;
     const caName = (caNames.length === 1 ? caNames[0] : caNames[i]) as string;
     const caBundle = bundles ? (bundles.length === 1 ? bundles[0] : bundles[i]) : undefined;
-    return { host, port, caName, caBundle };
+    const serverName = serverNames ? (serverNames.length === 1 ? serverNames[0] : serverNames[i]) : undefined;
+    return { host, port, caName, caBundle, ...(serverName ? { serverName } : {}) };
   });
 }
 
 /** The default pool's targets (from WCCE_*). */
 export function caTargets(cfg: WorkerConfig): CaTargetConfig[] {
-  return pairTargets(cfg.WCCE_HOST ?? [], cfg.WCCE_CA_NAME ?? [], cfg.WCCE_CA_BUNDLE);
+  return pairTargets(cfg.WCCE_HOST ?? [], cfg.WCCE_CA_NAME ?? [], cfg.WCCE_CA_BUNDLE, cfg.WCCE_SERVER_NAME);
 }
 
 const poolFileSchema = z.object({
@@ -208,6 +217,7 @@ const poolFileSchema = z.object({
         host_variable: z.string().optional(),
         ca_name: z.string(),
         ca_bundle: z.string().optional(),
+        server_name: z.string().optional(),
         target_domain: z.string().optional(),
         user: z.string().optional(),
         user_variable: z.string().optional(),
@@ -307,7 +317,7 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
         const kerberos = kerberosPool(k);
         pools.push({
           name,
-          targets: pairTargets(hosts, names, bundles),
+          targets: pairTargets(hosts, names, bundles, p.server_name?.split(',').map((x) => x.trim())),
           domain: domain ?? kerberos.realm,
           user: kerberos.principal,
           ...(password && !kerberos.keytab && !kerberos.ccache ? { password: new Secret(password) } : {}),
@@ -326,7 +336,7 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
       for (const h of hosts) if (!HOST_RE.test(h)) problems.push(`WCCE_POOLS_FILE pools.${name}.host: "${h}" is not HOST or HOST:PORT`);
       pools.push({
         name,
-        targets: pairTargets(hosts, names, bundles),
+        targets: pairTargets(hosts, names, bundles, p.server_name?.split(',').map((x) => x.trim())),
         domain,
         user,
         password: new Secret(password),

@@ -16,7 +16,11 @@ import { join } from 'node:path';
 import { IcprPool } from '../../src/client/icpr-pool.js';
 import { runCli } from '../../src/cli/run.js';
 import { KerberosProvider, resetKerberosTicketManagers } from '../../src/kerberos/provider.js';
-import { CA_NAME, builtSimulatorAvailable, makeCsr, opensslCheck, startSim, type SimProcess } from '../../../../test/support/adcs-sim.js';
+import { EnrollmentProducer, ResultsConsumer } from '@enrollgate/enrollment';
+import { EnrollmentRepository, migrateToLatest, openDatabase } from '@enrollgate/store';
+import { CA_NAME, REPO_ROOT, builtSimulatorAvailable, makeCsr, opensslCheck, startSim, type SimProcess } from '../../../../test/support/adcs-sim.js';
+import { sqliteTestDatabase } from '../../../../test/support/databases.js';
+import { openTestRedis } from '../../../../test/support/redis.js';
 import { startAdDc, stopAdDc, type AdDc } from './kerberos-ad-peer.js';
 
 const ICPR_UUID = '91ae6020-9e3c-11cf-8d7c-00aa00c091be';
@@ -128,6 +132,64 @@ describe('adcs-sim with a keytab from the Samba AD DC', () => {
     const calls = rows.filter(([type]) => type === '0' || type === '2');
     expect(calls.every(([, , , level, decrypted]) => level === '6' && (decrypted ?? '') !== '')).toBe(true);
   }, 90_000);
+
+  it('the wcce-worker process with use_kerberos and a keytab enrolls a queued request end to end', async () => {
+    if (!sim || !dc) return;
+    const redis = await openTestRedis();
+    const db = await sqliteTestDatabase.open();
+    const store = openDatabase(db.url);
+    await migrateToLatest(store);
+    const repo = new EnrollmentRepository(store);
+    const producer = new EnrollmentProducer(repo, { connection: redis.client, prefix: redis.prefix });
+    const consumer = new ResultsConsumer(repo, { protocol: 'acme', connection: redis.client, prefix: redis.prefix });
+    const worker = spawn(process.execPath, [join(REPO_ROOT, 'apps/wcce-worker/dist/main.js')], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        REDIS_URL: redis.url,
+        QUEUE_PREFIX: redis.prefix,
+        WORKER_LISTEN: '127.0.0.1:0',
+        WCCE_HOST: `127.0.0.1:${sim.smbPort}`,
+        WCCE_SERVER_NAME: dc.caFqdn,
+        WCCE_CA_NAME: CA_NAME,
+        WCCE_USE_KERBEROS: 'true',
+        WCCE_KRB5_PRINCIPAL: `${dc.user}@${dc.realm}`,
+        WCCE_KRB5_KEYTAB: dc.userKeytab,
+        WCCE_DOMAIN_CONTROLLER: `${dc.kdc.host}:${dc.kdc.port}`,
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const stderr: string[] = [];
+    worker.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
+    try {
+      const csr = await makeCsr('krb-worker.test.local');
+      await producer.submit({
+        requestKey: 'krb-worker-1',
+        protocol: 'acme',
+        csr: Buffer.from(csr.der).toString('base64'),
+        template: 'WebServer',
+        requester: { protocol: 'acme', subject: 'acct-krb' },
+        submittedAt: new Date().toISOString(),
+      });
+      const deadline = Date.now() + 60_000;
+      let e = await repo.get('acme', 'krb-worker-1');
+      while (e?.status === 'queued' && Date.now() < deadline && worker.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 200));
+        e = await repo.get('acme', 'krb-worker-1');
+      }
+      expect({ status: e?.status, error: e?.error, workerStderr: stderr.join('') }).toEqual({ status: 'issued', error: null, workerStderr: '' });
+      const report = await opensslCheck(sim.caPem, Buffer.from(e!.certificate as string, 'base64'), work);
+      expect(report.verified).toBe(true);
+    } finally {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+      await consumer.close();
+      await producer.close();
+      await store.close();
+      await db.cleanup();
+      await redis.cleanup();
+    }
+  }, 120_000);
 
   it('the wcce CLI with -k --keytab --dc-ip enrolls and writes the certificate', async () => {
     if (!sim || !dc) return;
