@@ -110,7 +110,14 @@ async function coldStart(kdc: Kdc, mech: Mech, target: CaTarget): Promise<BenchR
     }
   }
   times.sort((a, b) => a - b);
-  return { auth: mech, row: 'first certificate, cold (tickets included)', calls: times.length, 'median ms': Number(percentile(times, 50).toFixed(1)), 'min ms': Number(times[0]!.toFixed(1)), 'calls/s': '' };
+  return {
+    auth: mech,
+    row: 'first certificate, cold (tickets included)',
+    calls: times.length,
+    'median ms': Number(percentile(times, 50).toFixed(1)),
+    'min ms': Number(times[0]!.toFixed(1)),
+    'calls/s': '',
+  };
 }
 
 async function steady(kdc: Kdc, mech: Mech, target: CaTarget, concurrency: number, newAssociationPerCall: boolean): Promise<BenchRow> {

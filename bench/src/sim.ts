@@ -29,7 +29,20 @@ export async function startSim(caKey: 'rsa2048' | 'p256', extraArgs: string[] = 
   const stateDir = await mkdtemp(join(tmpdir(), 'adcs-sim-bench-'));
   const child = spawn(
     process.execPath,
-    [SIM_MAIN, '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--state-dir', stateDir, '--ca-key', caKey, '--user', `${USER}:${PASSWORD}`, ...extraArgs],
+    [
+      SIM_MAIN,
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--state-dir',
+      stateDir,
+      '--ca-key',
+      caKey,
+      '--user',
+      `${USER}:${PASSWORD}`,
+      ...extraArgs,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const { port, admin } = await new Promise<{ port: number; admin: string }>((ok, fail) => {

@@ -217,7 +217,23 @@ interface ImpacketOut {
 
 function impacket(s: Samba, dialect: '2.1' | '3.0', mode: 'new' | 'reuse', calls: number, maxSeconds: number): Promise<ImpacketOut> {
   return new Promise((resolve, reject) => {
-    const args = [IMPACKET_SCRIPT, '--port', String(s.port), '--user', s.user, '--password', s.password, '--mode', mode, '--dialect', dialect, '--calls', String(calls), '--max-seconds', String(maxSeconds)];
+    const args = [
+      IMPACKET_SCRIPT,
+      '--port',
+      String(s.port),
+      '--user',
+      s.user,
+      '--password',
+      s.password,
+      '--mode',
+      mode,
+      '--dialect',
+      dialect,
+      '--calls',
+      String(calls),
+      '--max-seconds',
+      String(maxSeconds),
+    ];
     const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
@@ -263,7 +279,12 @@ async function serverCpuSince(s: Samba, before: { smbd: number; rpcd: number }):
   return { smbdCpuS: after.smbd - before.smbd, rpcdCpuS: after.rpcd - before.rpcd };
 }
 
-function row(client: string, mode: string, dialect: string, r: { calls: number; seconds: number; clientCpuS: number; smbdCpuS: number; rpcdCpuS: number; latMedMs: number; latP99Ms?: number; connects?: number }): BenchRow {
+function row(
+  client: string,
+  mode: string,
+  dialect: string,
+  r: { calls: number; seconds: number; clientCpuS: number; smbdCpuS: number; rpcdCpuS: number; latMedMs: number; latP99Ms?: number; connects?: number },
+): BenchRow {
   const perCall = (s: number): number => (r.calls > 0 ? (s * 1000) / r.calls : NaN);
   return {
     client,
@@ -351,7 +372,9 @@ function targetCheck(rows: BenchRow[]): string[] {
     if (imp) {
       const ours = Number(pooled['calls/s']);
       const theirs = Number(imp['calls/s']);
-      lines.push(`target SMB ${smb}: pooled ${ours} calls/s vs impacket reused ${theirs} calls/s: ${ours > theirs ? 'MET' : 'MISSED'} (${(ours / theirs).toFixed(2)}x)`);
+      lines.push(
+        `target SMB ${smb}: pooled ${ours} calls/s vs impacket reused ${theirs} calls/s: ${ours > theirs ? 'MET' : 'MISSED'} (${(ours / theirs).toFixed(2)}x)`,
+      );
     }
   }
   return lines;

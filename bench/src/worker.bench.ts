@@ -60,7 +60,12 @@ async function main(): Promise<void> {
       const ca = new IcprCaClient({
         name: 'default',
         targets: [{ host: '127.0.0.1', port: sim.port, caName: CA_NAME }],
-        pool: { provider: new NtlmProvider({ kind: 'ntlm', domain: 'TEST', user: USER, password: PASSWORD }), maxConnectionsPerTarget: concurrency, timeoutMs: 30_000, callDeadlineMs: 60_000 },
+        pool: {
+          provider: new NtlmProvider({ kind: 'ntlm', domain: 'TEST', user: USER, password: PASSWORD }),
+          maxConnectionsPerTarget: concurrency,
+          timeoutMs: 30_000,
+          callDeadlineMs: 60_000,
+        },
         logger: silent,
         metrics,
       });
@@ -108,7 +113,8 @@ async function main(): Promise<void> {
       // Verify every certificate after the timed part.
       const issued = await store.db.selectFrom('enrollments').select(['status', 'certificate']).execute();
       let verified = 0;
-      for (const row of issued) if (row.status === 'issued' && row.certificate && new X509Certificate(Buffer.from(row.certificate, 'base64')).verify(caCert.publicKey)) verified++;
+      for (const row of issued)
+        if (row.status === 'issued' && row.certificate && new X509Certificate(Buffer.from(row.certificate, 'base64')).verify(caCert.publicKey)) verified++;
       await store.close();
       redis.disconnect();
       rows.push({

@@ -68,7 +68,11 @@ describe('app start-up with bad configuration', () => {
     ['acme-api', { ACME_LISTEN: 'not-an-address' }, 'ACME_LISTEN: expected HOST:PORT'],
     ['scep-api', { REDIS_URL: 'http://x' }, 'REDIS_URL: expected a URL (redis://, rediss://)'],
     ['wcce-worker', { WCCE_HOST: 'ca1', WCCE_CA_NAME: 'CA', WCCE_TARGET_DOMAIN: 'TEST', WCCE_USER: 'svc' }, 'WCCE_PASSWORD: missing'],
-    ['wcce-worker', { WCCE_HOST: 'ca1,ca2,ca3', WCCE_CA_NAME: 'A,B', WCCE_TARGET_DOMAIN: 'TEST', WCCE_USER: 'svc', WCCE_PASSWORD: 'hunter2' }, 'WCCE_CA_NAME: has 2 entries; WCCE_HOST has 3'],
+    [
+      'wcce-worker',
+      { WCCE_HOST: 'ca1,ca2,ca3', WCCE_CA_NAME: 'A,B', WCCE_TARGET_DOMAIN: 'TEST', WCCE_USER: 'svc', WCCE_PASSWORD: 'hunter2' },
+      'WCCE_CA_NAME: has 2 entries; WCCE_HOST has 3',
+    ],
   ])('%s exits 2 and names the key (%j)', async (app, env, expected) => {
     const sut = run(app, env);
     expect(await sut.exited).toBe(2);
@@ -118,7 +122,10 @@ describe('app start-up, health and graceful shutdown', () => {
       sut.child.kill('SIGTERM');
       expect(await sut.exited).toBe(0);
       const logs = sut.stdout.join('');
-      const lines = logs.trim().split('\n').map((l) => JSON.parse(l) as { app: string; msg: string });
+      const lines = logs
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { app: string; msg: string });
       expect(lines.every((l) => l.app === app)).toBe(true);
       expect(lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['listening', 'shutting down', 'stopped']));
       expect(logs).not.toContain('hunter2');

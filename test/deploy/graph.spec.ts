@@ -21,7 +21,11 @@ describe('nx project graph', () => {
   beforeAll(() => {
     const dir = mkdtempSync(join(tmpdir(), 'eg-graph-'));
     try {
-      execFileSync(join(root, 'node_modules/.bin/nx'), ['graph', `--file=${join(dir, 'graph.json')}`], { cwd: root, stdio: 'ignore', env: { ...process.env, NX_DAEMON: 'false' } });
+      execFileSync(join(root, 'node_modules/.bin/nx'), ['graph', `--file=${join(dir, 'graph.json')}`], {
+        cwd: root,
+        stdio: 'ignore',
+        env: { ...process.env, NX_DAEMON: 'false' },
+      });
       graph = (JSON.parse(readFileSync(join(dir, 'graph.json'), 'utf8')) as Graph).graph;
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -32,12 +36,11 @@ describe('nx project graph', () => {
 
   it('tags every project as an app, a lib or the bench', () => {
     for (const name of Object.keys(graph.nodes)) expect(['type:app', 'type:lib', 'type:bench']).toContain(kind(name));
-    expect(Object.keys(graph.nodes).filter((n) => kind(n) === 'type:app').sort()).toEqual([
-      '@enrollgate/acme-api',
-      '@enrollgate/adcs-sim',
-      '@enrollgate/scep-api',
-      '@enrollgate/wcce-worker',
-    ]);
+    expect(
+      Object.keys(graph.nodes)
+        .filter((n) => kind(n) === 'type:app')
+        .sort(),
+    ).toEqual(['@enrollgate/acme-api', '@enrollgate/adcs-sim', '@enrollgate/scep-api', '@enrollgate/wcce-worker']);
   });
 
   it('has apps depending on libs and never on each other; libs never on apps', () => {

@@ -129,7 +129,8 @@ export async function withDatabases(): Promise<TestDatabase[]> {
       sqliteTestDatabase,
       {
         name: 'postgres',
-        open: () => Promise.reject(new Error(`${message}. CI=true, so the PostgreSQL cases fail instead of being skipped: start PostgreSQL or set DATABASE_URL.`)),
+        open: () =>
+          Promise.reject(new Error(`${message}. CI=true, so the PostgreSQL cases fail instead of being skipped: start PostgreSQL or set DATABASE_URL.`)),
       },
     ];
   }

@@ -26,7 +26,9 @@ export async function openTestRedis(): Promise<TestRedis> {
     await client.ping();
   } catch (e) {
     client.disconnect();
-    throw new Error(`Redis not reachable at ${url}: run the tests through \`npm test\` (it starts redis-server) or set REDIS_URL. (${String(e)})`, { cause: e });
+    throw new Error(`Redis not reachable at ${url}: run the tests through \`npm test\` (it starts redis-server) or set REDIS_URL. (${String(e)})`, {
+      cause: e,
+    });
   }
   const prefix = `egtest-${randomBytes(4).toString('hex')}`;
   return {

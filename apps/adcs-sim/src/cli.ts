@@ -102,7 +102,8 @@ export function parseSimArgs(argv: string[]): SimOptions {
     if (!/^[A-Za-z]+\/[^/@\s]+(@[^@\s]+)?$/.test(s)) problems.push(`--kerberos-service: expected SERVICE/HOST[@REALM] (e.g. host/ca.test.local), got "${s}"`);
   }
   if (kerberosServices.length > 0 && !keytab) problems.push('--kerberos-service: needs --keytab');
-  if (users.length === 0 && !keytab) problems.push('--user: at least one NAME:PASSWORD is required (the account the worker logs on with), or --keytab for Kerberos only');
+  if (users.length === 0 && !keytab)
+    problems.push('--user: at least one NAME:PASSWORD is required (the account the worker logs on with), or --keytab for Kerberos only');
 
   const caKey = values['ca-key'] as string;
   if (caKey !== 'rsa2048' && caKey !== 'p256') problems.push(`--ca-key: expected rsa2048 or p256, got "${caKey}"`);

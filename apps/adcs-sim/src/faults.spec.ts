@@ -18,7 +18,12 @@ describe(parseDuration.name, () => {
 
 describe(parseFault.name, () => {
   it('reads the CLI / admin-API forms', () => {
-    expect(['hang', 'drop', 'rpc-fault', 'delay=2s'].map(parseFault)).toEqual([{ kind: 'hang' }, { kind: 'drop' }, { kind: 'rpc-fault' }, { kind: 'delay', ms: 2000 }]);
+    expect(['hang', 'drop', 'rpc-fault', 'delay=2s'].map(parseFault)).toEqual([
+      { kind: 'hang' },
+      { kind: 'drop' },
+      { kind: 'rpc-fault' },
+      { kind: 'delay', ms: 2000 },
+    ]);
     expect(parseFault('delay=soon')).toBeUndefined();
     expect(parseFault('explode')).toBeUndefined();
   });

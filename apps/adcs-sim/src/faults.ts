@@ -28,9 +28,7 @@ export const InjectedFaultStatus = {
 } as const;
 
 export type TerminalFault =
-  | { kind: 'hang'; source: FaultSource }
-  | { kind: 'drop'; source: FaultSource }
-  | { kind: 'rpc-fault'; status: number; source: FaultSource };
+  { kind: 'hang'; source: FaultSource } | { kind: 'drop'; source: FaultSource } | { kind: 'rpc-fault'; status: number; source: FaultSource };
 
 export type FaultSource = 'process' | 'request' | 'fail-first';
 

@@ -70,7 +70,10 @@ export class IcprService {
           // icprInterface answers E_ACCESSDENIED; counted here because the CA logic never sees it.
           this.options.metrics.calls.inc({ operation: 'refused' });
           this.options.metrics.requests.inc({ operation: 'refused', disposition: 'refused' });
-          this.options.logger.info({ level: caller.authLevel, peer: caller.peerName, remote: pipe.remoteAddress }, 'ICPR call below packet privacy refused with E_ACCESSDENIED');
+          this.options.logger.info(
+            { level: caller.authLevel, peer: caller.peerName, remote: pipe.remoteAddress },
+            'ICPR call below packet privacy refused with E_ACCESSDENIED',
+          );
         }
         return inner.handler(opnum, stub, caller);
       },

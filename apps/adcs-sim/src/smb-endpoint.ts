@@ -72,7 +72,8 @@ class CertPipe implements RpcPipeHandler {
       belowMinimumLevel: 'handler',
       secondaryAddress: '\\PIPE\\cert',
       onError: (e) => {
-        if (!this.aborter.signal.aborted) options.logger.debug({ err: (e as Error).message, remote: info.remoteAddress }, 'RPC call ended with a fault or refusal');
+        if (!this.aborter.signal.aborted)
+          options.logger.debug({ err: (e as Error).message, remote: info.remoteAddress }, 'RPC call ended with a fault or refusal');
       },
     });
   }

@@ -87,13 +87,16 @@ describe('adcs-sim (built process) with the libs/wcce client', () => {
   });
 
   it('encodes the request stub byte for byte as wcce-protocol.md Appendix A (all §2.3 vectors: libs/wcce stubs.spec.ts)', () => {
-    const sut = encodeCertServerRequest({
-      flags: 0,
-      authority: 'test-CA',
-      requestId: 0,
-      attributes: Buffer.from('CertificateTemplate:WebServer\0', 'utf16le'),
-      request: Buffer.from('3003020100', 'hex'),
-    }, { authority: 0x20008, attributes: 0x20000, request: 0x20004 }); // impacket's referent ids, as recorded
+    const sut = encodeCertServerRequest(
+      {
+        flags: 0,
+        authority: 'test-CA',
+        requestId: 0,
+        attributes: Buffer.from('CertificateTemplate:WebServer\0', 'utf16le'),
+        request: Buffer.from('3003020100', 'hex'),
+      },
+      { authority: 0x20008, attributes: 0x20000, request: 0x20004 },
+    ); // impacket's referent ids, as recorded
     expect(sut.toString('hex')).toBe(APPENDIX_A_STUB);
   });
 
@@ -259,7 +262,11 @@ describe('adcs-sim (built process) with the libs/wcce client', () => {
 
       await admin(sim, 'PUT', '/faults', { faults: [], failFirst: 2 });
       for (let i = 0; i < 2; i++) {
-        expect(await caught(pool.submit(target, { template: 'WebServer', csrDer: csr.der }))).toMatchObject({ code: 'RPC_FAULT', status: 0x1c010014, retryable: true });
+        expect(await caught(pool.submit(target, { template: 'WebServer', csrDer: csr.der }))).toMatchObject({
+          code: 'RPC_FAULT',
+          status: 0x1c010014,
+          retryable: true,
+        });
       }
       issued(await pool.submit(target, { template: 'WebServer', csrDer: csr.der }));
       expect((await admin(sim, 'GET', '/faults')).body).toEqual({ faults: [], failFirst: 0, failedFirst: 2 });
@@ -296,8 +303,24 @@ describe('adcs-sim (built process) with the libs/wcce client', () => {
     await writeFile(csrFile, csr.pem);
     const cli = join(REPO_ROOT, 'libs/wcce/dist/cli/main.js');
     const sut = await run(process.execPath, [
-      cli, 'request', '--target', `127.0.0.1:${sim.smbPort}`, '--domain', 'TEST', '--user', USER, '--password', PASSWORD,
-      '--ca', CA_NAME, '--template', 'WebServer', '--csr', csrFile, '--out', out,
+      cli,
+      'request',
+      '--target',
+      `127.0.0.1:${sim.smbPort}`,
+      '--domain',
+      'TEST',
+      '--user',
+      USER,
+      '--password',
+      PASSWORD,
+      '--ca',
+      CA_NAME,
+      '--template',
+      'WebServer',
+      '--csr',
+      csrFile,
+      '--out',
+      out,
     ]);
     expect(sut.stderr + sut.stdout).not.toContain(PASSWORD);
     expect(sut.code).toBe(0);

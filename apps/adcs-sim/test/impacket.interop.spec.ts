@@ -59,7 +59,20 @@ interface ImpacketAnswer {
   let csrFile: string;
 
   async function impacket(args: string[], password = PASSWORD): Promise<ImpacketAnswer> {
-    const out = await run(python as string, [SCRIPT, '--port', String(sim.smbPort), '--user', USER, '--password', password, '--domain', 'TEST', '--dialect', '2.1', ...args]);
+    const out = await run(python as string, [
+      SCRIPT,
+      '--port',
+      String(sim.smbPort),
+      '--user',
+      USER,
+      '--password',
+      password,
+      '--domain',
+      'TEST',
+      '--dialect',
+      '2.1',
+      ...args,
+    ]);
     const last = out.stdout.trim().split('\n').pop() ?? '';
     try {
       return JSON.parse(last) as ImpacketAnswer;

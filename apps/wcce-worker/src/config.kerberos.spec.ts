@@ -17,15 +17,38 @@ describe(`${loadPools.name} with use_kerberos`, () => {
   it('default pool from a keytab: principal from user, realm from target_domain (upper-cased), no password needed', () => {
     const env = { ...base, WCCE_USER: 'svc-enroll', WCCE_KRB5_KEYTAB: '/etc/enrollgate/svc.keytab', WCCE_DOMAIN_CONTROLLER: 'dc1.test.local,10.0.0.2:88' };
     const sut = loadPools(loadWorkerConfig(env), env).pools[0]!;
-    expect(sut.kerberos).toEqual({ principal: 'svc-enroll', realm: 'TEST.LOCAL', keytab: '/etc/enrollgate/svc.keytab', domainControllers: ['dc1.test.local', '10.0.0.2:88'] });
+    expect(sut.kerberos).toEqual({
+      principal: 'svc-enroll',
+      realm: 'TEST.LOCAL',
+      keytab: '/etc/enrollgate/svc.keytab',
+      domainControllers: ['dc1.test.local', '10.0.0.2:88'],
+    });
     expect(sut.password).toBeUndefined();
-    expect(enrollmentConfigLog(sut, [])).toMatchObject({ use_kerberos: true, krb5_keytab: '/etc/enrollgate/svc.keytab', domain_controller: 'dc1.test.local,10.0.0.2:88' });
+    expect(enrollmentConfigLog(sut, [])).toMatchObject({
+      use_kerberos: true,
+      krb5_keytab: '/etc/enrollgate/svc.keytab',
+      domain_controller: 'dc1.test.local,10.0.0.2:88',
+    });
   });
 
   it('krb5_principal user@REALM wins over user and target_domain; ccache and krb5_config and dns_server are kept', () => {
-    const env = { ...base, WCCE_TARGET_DOMAIN: undefined, WCCE_KRB5_PRINCIPAL: 'enroll@CORP.EXAMPLE', WCCE_KRB5_CACHE: 'FILE:/tmp/krb5cc', WCCE_KRB5_CONFIG: '/etc/krb5.conf', WCCE_DNS_SERVER: '10.0.0.53' };
+    const env = {
+      ...base,
+      WCCE_TARGET_DOMAIN: undefined,
+      WCCE_KRB5_PRINCIPAL: 'enroll@CORP.EXAMPLE',
+      WCCE_KRB5_CACHE: 'FILE:/tmp/krb5cc',
+      WCCE_KRB5_CONFIG: '/etc/krb5.conf',
+      WCCE_DNS_SERVER: '10.0.0.53',
+    };
     const sut = loadPools(loadWorkerConfig(env), env).pools[0]!;
-    expect(sut.kerberos).toEqual({ principal: 'enroll', realm: 'CORP.EXAMPLE', ccache: 'FILE:/tmp/krb5cc', krb5Config: '/etc/krb5.conf', domainControllers: [], dnsServer: '10.0.0.53' });
+    expect(sut.kerberos).toEqual({
+      principal: 'enroll',
+      realm: 'CORP.EXAMPLE',
+      ccache: 'FILE:/tmp/krb5cc',
+      krb5Config: '/etc/krb5.conf',
+      domainControllers: [],
+      dnsServer: '10.0.0.53',
+    });
   });
 
   it('a password works for Kerberos too', () => {

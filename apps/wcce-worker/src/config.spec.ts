@@ -5,7 +5,13 @@ import { inspect } from 'node:util';
 import { ConfigError } from '@enrollgate/platform';
 import { enrollmentConfigLog, loadPools, loadWorkerConfig, pairTargets } from './config.js';
 
-const base = { WCCE_HOST: 'ca1.corp,ca2.corp:1445', WCCE_CA_NAME: 'CA-One,CA-Two', WCCE_TARGET_DOMAIN: 'CORP', WCCE_USER: 'svc-enroll', WCCE_PASSWORD: 'hunter2' };
+const base = {
+  WCCE_HOST: 'ca1.corp,ca2.corp:1445',
+  WCCE_CA_NAME: 'CA-One,CA-Two',
+  WCCE_TARGET_DOMAIN: 'CORP',
+  WCCE_USER: 'svc-enroll',
+  WCCE_PASSWORD: 'hunter2',
+};
 
 describe(pairTargets.name, () => {
   it("pairs host, ca_name and ca_bundle by index, as acme2certifier's handler does", () => {
@@ -41,7 +47,10 @@ describe(loadPools.name, () => {
 
   it('adds pools and template routes from a YAML file, with *_variable lookups', () => {
     const file = join(dir, 'pools.yaml');
-    writeFileSync(file, 'pools:\n  issuing-b:\n    host_variable: POOL_B_HOST\n    ca_name: CA-B\n    user: svc-b\n    password_variable: POOL_B_PASSWORD\n    timeout: 9\ntemplates:\n  User: issuing-b\n');
+    writeFileSync(
+      file,
+      'pools:\n  issuing-b:\n    host_variable: POOL_B_HOST\n    ca_name: CA-B\n    user: svc-b\n    password_variable: POOL_B_PASSWORD\n    timeout: 9\ntemplates:\n  User: issuing-b\n',
+    );
     const sut = loadPools(loadWorkerConfig({ ...base, WCCE_POOLS_FILE: file }), { POOL_B_HOST: 'cab.corp', POOL_B_PASSWORD: 'b-secret' });
     const b = sut.pools.find((p) => p.name === 'issuing-b');
     expect(b?.targets).toEqual([{ host: 'cab.corp', port: 445, caName: 'CA-B', caBundle: undefined }]);
@@ -59,7 +68,13 @@ describe(loadPools.name, () => {
       expect(e).toBeInstanceOf(ConfigError);
       message = (e as Error).message;
     }
-    for (const expected of ['pools.b.host: missing', 'pools.b.user: missing', 'pools.b.password: missing', 'templates.User: unknown pool "nope"', 'no default CA pool']) {
+    for (const expected of [
+      'pools.b.host: missing',
+      'pools.b.user: missing',
+      'pools.b.password: missing',
+      'templates.User: unknown pool "nope"',
+      'no default CA pool',
+    ]) {
       expect(message).toContain(expected);
     }
   });
@@ -75,7 +90,14 @@ describe(enrollmentConfigLog.name, () => {
   it('logs the pool options without secrets and without the skip list', () => {
     const pool = loadPools(loadWorkerConfig({ ...base, WCCE_CA_BUNDLE: '/etc/ca.pem' }), {}).pools[0]!;
     const sut = enrollmentConfigLog(pool, ['ca_bundle']);
-    expect(sut).toMatchObject({ pool: 'default', host: 'ca1.corp,ca2.corp:1445', ca_name: 'CA-One,CA-Two', target_domain: 'CORP', user: 'svc-enroll', timeout: 5 });
+    expect(sut).toMatchObject({
+      pool: 'default',
+      host: 'ca1.corp,ca2.corp:1445',
+      ca_name: 'CA-One,CA-Two',
+      target_domain: 'CORP',
+      user: 'svc-enroll',
+      timeout: 5,
+    });
     expect(sut).not.toHaveProperty('ca_bundle');
     expect(sut).not.toHaveProperty('password');
     expect(inspect(sut) + JSON.stringify(sut)).not.toContain('hunter2');

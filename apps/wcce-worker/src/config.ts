@@ -24,7 +24,10 @@ export const workerConfigSchema = z
     /** Job lock (s): a crashed worker's job goes to another worker once its lock expires */
     WORKER_LOCK_SECONDS: positiveInt(30),
     REDIS_URL: urlString(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
-    QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or -').default('enrollgate'),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or -')
+      .default('enrollgate'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
     /** acme2certifier `host`: CA host[:port], comma list */
     WCCE_HOST: commaList('CA hosts (HOST or HOST:PORT)').optional(),
@@ -97,12 +100,22 @@ export const workerConfigSchema = z
   })
   .superRefine((cfg, ctx) => {
     if (!cfg.WCCE_POOLS_FILE) {
-      const required = cfg.WCCE_USE_KERBEROS ? (['WCCE_HOST', 'WCCE_CA_NAME'] as const) : (['WCCE_HOST', 'WCCE_CA_NAME', 'WCCE_TARGET_DOMAIN', 'WCCE_USER', 'WCCE_PASSWORD'] as const);
+      const required = cfg.WCCE_USE_KERBEROS
+        ? (['WCCE_HOST', 'WCCE_CA_NAME'] as const)
+        : (['WCCE_HOST', 'WCCE_CA_NAME', 'WCCE_TARGET_DOMAIN', 'WCCE_USER', 'WCCE_PASSWORD'] as const);
       for (const key of required) {
-        if (cfg[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'missing; required for the default CA pool (or define pools in WCCE_POOLS_FILE)' });
+        if (cfg[key] === undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: 'missing; required for the default CA pool (or define pools in WCCE_POOLS_FILE)' });
       }
       if (cfg.WCCE_USE_KERBEROS) {
-        const problem = kerberosProblem({ user: cfg.WCCE_USER, principal: cfg.WCCE_KRB5_PRINCIPAL, domain: cfg.WCCE_TARGET_DOMAIN, password: cfg.WCCE_PASSWORD, keytab: cfg.WCCE_KRB5_KEYTAB, ccache: cfg.WCCE_KRB5_CACHE });
+        const problem = kerberosProblem({
+          user: cfg.WCCE_USER,
+          principal: cfg.WCCE_KRB5_PRINCIPAL,
+          domain: cfg.WCCE_TARGET_DOMAIN,
+          password: cfg.WCCE_PASSWORD,
+          keytab: cfg.WCCE_KRB5_KEYTAB,
+          ccache: cfg.WCCE_KRB5_CACHE,
+        });
         if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
       }
     }
@@ -110,7 +123,11 @@ export const workerConfigSchema = z
       if (!HOST_RE.test(dc)) ctx.addIssue({ code: 'custom', path: ['WCCE_DOMAIN_CONTROLLER'], message: `"${dc}" is not HOST or HOST:PORT` });
     }
     if (cfg.WCCE_HOST && cfg.WCCE_CA_NAME && cfg.WCCE_CA_NAME.length !== 1 && cfg.WCCE_CA_NAME.length !== cfg.WCCE_HOST.length) {
-      ctx.addIssue({ code: 'custom', path: ['WCCE_CA_NAME'], message: `has ${cfg.WCCE_CA_NAME.length} entries; WCCE_HOST has ${cfg.WCCE_HOST.length} (pair them by index, or give one name for all)` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WCCE_CA_NAME'],
+        message: `has ${cfg.WCCE_CA_NAME.length} entries; WCCE_HOST has ${cfg.WCCE_HOST.length} (pair them by index, or give one name for all)`,
+      });
     }
     for (const h of cfg.WCCE_HOST ?? []) {
       if (!HOST_RE.test(h)) ctx.addIssue({ code: 'custom', path: ['WCCE_HOST'], message: `"${h}" is not HOST or HOST:PORT` });
@@ -120,16 +137,33 @@ export const workerConfigSchema = z
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
 /** What a Kerberos pool is missing, if anything: a principal (and realm) and one key source. */
-function kerberosProblem(k: { user?: string | undefined; principal?: string | undefined; domain?: string | undefined; password?: Secret | undefined; keytab?: string | undefined; ccache?: string | undefined }): { key: string; message: string } | undefined {
+function kerberosProblem(k: {
+  user?: string | undefined;
+  principal?: string | undefined;
+  domain?: string | undefined;
+  password?: Secret | undefined;
+  keytab?: string | undefined;
+  ccache?: string | undefined;
+}): { key: string; message: string } | undefined {
   const principal = k.principal ?? k.user;
   if (!principal) return { key: 'WCCE_KRB5_PRINCIPAL', message: 'missing; use_kerberos needs krb5_principal (user@REALM) or user' };
-  if (!principal.includes('@') && !k.domain) return { key: 'WCCE_TARGET_DOMAIN', message: 'missing; use_kerberos needs the realm: target_domain, or krb5_principal as user@REALM' };
+  if (!principal.includes('@') && !k.domain)
+    return { key: 'WCCE_TARGET_DOMAIN', message: 'missing; use_kerberos needs the realm: target_domain, or krb5_principal as user@REALM' };
   if (!k.password && !k.keytab && !k.ccache) return { key: 'WCCE_KRB5_KEYTAB', message: 'missing; use_kerberos needs krb5_keytab, krb5_cache or password' };
   return undefined;
 }
 
 /** Resolves a Kerberos pool's principal and realm (`krb5_principal`, else `user` @ upper(`target_domain`)). */
-function kerberosPool(k: { user?: string | undefined; principal?: string | undefined; domain?: string | undefined; keytab?: string | undefined; ccache?: string | undefined; config?: string | undefined; domainControllers?: string[] | undefined; dnsServer?: string | undefined }): KerberosPoolConfig {
+function kerberosPool(k: {
+  user?: string | undefined;
+  principal?: string | undefined;
+  domain?: string | undefined;
+  keytab?: string | undefined;
+  ccache?: string | undefined;
+  config?: string | undefined;
+  domainControllers?: string[] | undefined;
+  dnsServer?: string | undefined;
+}): KerberosPoolConfig {
   const principal = (k.principal ?? k.user) as string;
   const at = principal.lastIndexOf('@');
   const realm = at >= 0 ? principal.slice(at + 1).toUpperCase() : (k.domain as string).toUpperCase();
@@ -243,7 +277,16 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
   const problems: string[] = [];
   const kerberosOptions = (use: boolean | undefined, o: Record<string, unknown>): Record<string, unknown> => (use ? { use_kerberos: true, ...o } : {});
   if (cfg.WCCE_USE_KERBEROS && cfg.WCCE_HOST && cfg.WCCE_CA_NAME) {
-    const kerberos = kerberosPool({ user: cfg.WCCE_USER, principal: cfg.WCCE_KRB5_PRINCIPAL, domain: cfg.WCCE_TARGET_DOMAIN, keytab: cfg.WCCE_KRB5_KEYTAB, ccache: cfg.WCCE_KRB5_CACHE, config: cfg.WCCE_KRB5_CONFIG, domainControllers: cfg.WCCE_DOMAIN_CONTROLLER, dnsServer: cfg.WCCE_DNS_SERVER });
+    const kerberos = kerberosPool({
+      user: cfg.WCCE_USER,
+      principal: cfg.WCCE_KRB5_PRINCIPAL,
+      domain: cfg.WCCE_TARGET_DOMAIN,
+      keytab: cfg.WCCE_KRB5_KEYTAB,
+      ccache: cfg.WCCE_KRB5_CACHE,
+      config: cfg.WCCE_KRB5_CONFIG,
+      domainControllers: cfg.WCCE_DOMAIN_CONTROLLER,
+      dnsServer: cfg.WCCE_DNS_SERVER,
+    });
     pools.push({
       name: 'default',
       targets: caTargets(cfg),
@@ -253,8 +296,21 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
       kerberos,
       timeoutSeconds: cfg.WCCE_TIMEOUT,
       options: {
-        host: cfg.WCCE_HOST.join(','), ca_name: cfg.WCCE_CA_NAME.join(','), ca_bundle: cfg.WCCE_CA_BUNDLE?.join(','), target_domain: cfg.WCCE_TARGET_DOMAIN, user: cfg.WCCE_USER, password: cfg.WCCE_PASSWORD, timeout: cfg.WCCE_TIMEOUT,
-        ...kerberosOptions(true, { krb5_principal: cfg.WCCE_KRB5_PRINCIPAL, krb5_keytab: cfg.WCCE_KRB5_KEYTAB, krb5_cache: cfg.WCCE_KRB5_CACHE, krb5_config: cfg.WCCE_KRB5_CONFIG, domain_controller: cfg.WCCE_DOMAIN_CONTROLLER?.join(','), dns_server: cfg.WCCE_DNS_SERVER }),
+        host: cfg.WCCE_HOST.join(','),
+        ca_name: cfg.WCCE_CA_NAME.join(','),
+        ca_bundle: cfg.WCCE_CA_BUNDLE?.join(','),
+        target_domain: cfg.WCCE_TARGET_DOMAIN,
+        user: cfg.WCCE_USER,
+        password: cfg.WCCE_PASSWORD,
+        timeout: cfg.WCCE_TIMEOUT,
+        ...kerberosOptions(true, {
+          krb5_principal: cfg.WCCE_KRB5_PRINCIPAL,
+          krb5_keytab: cfg.WCCE_KRB5_KEYTAB,
+          krb5_cache: cfg.WCCE_KRB5_CACHE,
+          krb5_config: cfg.WCCE_KRB5_CONFIG,
+          domain_controller: cfg.WCCE_DOMAIN_CONTROLLER?.join(','),
+          dns_server: cfg.WCCE_DNS_SERVER,
+        }),
       },
     });
   } else if (cfg.WCCE_HOST && cfg.WCCE_CA_NAME && cfg.WCCE_USER && cfg.WCCE_PASSWORD && cfg.WCCE_TARGET_DOMAIN) {
@@ -265,7 +321,15 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
       user: cfg.WCCE_USER,
       password: cfg.WCCE_PASSWORD,
       timeoutSeconds: cfg.WCCE_TIMEOUT,
-      options: { host: cfg.WCCE_HOST.join(','), ca_name: cfg.WCCE_CA_NAME.join(','), ca_bundle: cfg.WCCE_CA_BUNDLE?.join(','), target_domain: cfg.WCCE_TARGET_DOMAIN, user: cfg.WCCE_USER, password: cfg.WCCE_PASSWORD, timeout: cfg.WCCE_TIMEOUT },
+      options: {
+        host: cfg.WCCE_HOST.join(','),
+        ca_name: cfg.WCCE_CA_NAME.join(','),
+        ca_bundle: cfg.WCCE_CA_BUNDLE?.join(','),
+        target_domain: cfg.WCCE_TARGET_DOMAIN,
+        user: cfg.WCCE_USER,
+        password: cfg.WCCE_PASSWORD,
+        timeout: cfg.WCCE_TIMEOUT,
+      },
     });
   }
   let templates: Record<string, string> = {};
@@ -279,7 +343,10 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
     }
     const parsed = poolFileSchema.safeParse(raw);
     if (!parsed.success) {
-      throw new ConfigError('wcce-worker', parsed.error.issues.map((i) => `WCCE_POOLS_FILE ${i.path.join('.')}: ${i.message}`));
+      throw new ConfigError(
+        'wcce-worker',
+        parsed.error.issues.map((i) => `WCCE_POOLS_FILE ${i.path.join('.')}: ${i.message}`),
+      );
     }
     templates = parsed.data.templates;
     for (const [name, p] of Object.entries(parsed.data.pools)) {
@@ -304,20 +371,33 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
           keytab: p.krb5_keytab ?? (p.password || p.password_variable ? undefined : cfg.WCCE_KRB5_KEYTAB),
           ccache: p.krb5_cache ?? (p.password || p.password_variable ? undefined : cfg.WCCE_KRB5_CACHE),
           config: p.krb5_config ?? cfg.WCCE_KRB5_CONFIG,
-          domainControllers: p.domain_controller !== undefined ? p.domain_controller.split(',').map((s) => s.trim()).filter(Boolean) : cfg.WCCE_DOMAIN_CONTROLLER,
+          domainControllers:
+            p.domain_controller !== undefined
+              ? p.domain_controller
+                  .split(',')
+                  .map((s) => s.trim())
+                  .filter(Boolean)
+              : cfg.WCCE_DOMAIN_CONTROLLER,
           dnsServer: p.dns_server ?? cfg.WCCE_DNS_SERVER,
         };
         const problem = kerberosProblem({ ...k, password: password ? new Secret(password) : undefined });
         if (!host) problems.push(`WCCE_POOLS_FILE pools.${name}.host: missing (or host_variable names an unset variable)`);
         if (problem) problems.push(`WCCE_POOLS_FILE pools.${name}: ${problem.message.replace(/^missing; /, '')}`);
-        for (const dc of k.domainControllers ?? []) if (!HOST_RE.test(dc)) problems.push(`WCCE_POOLS_FILE pools.${name}.domain_controller: "${dc}" is not HOST or HOST:PORT`);
+        for (const dc of k.domainControllers ?? [])
+          if (!HOST_RE.test(dc)) problems.push(`WCCE_POOLS_FILE pools.${name}.domain_controller: "${dc}" is not HOST or HOST:PORT`);
         if (!hosts || problem) continue;
         for (const h of hosts) if (!HOST_RE.test(h)) problems.push(`WCCE_POOLS_FILE pools.${name}.host: "${h}" is not HOST or HOST:PORT`);
-        if (names.length !== 1 && names.length !== hosts.length) problems.push(`WCCE_POOLS_FILE pools.${name}.ca_name: has ${names.length} entries; host has ${hosts.length}`);
+        if (names.length !== 1 && names.length !== hosts.length)
+          problems.push(`WCCE_POOLS_FILE pools.${name}.ca_name: has ${names.length} entries; host has ${hosts.length}`);
         const kerberos = kerberosPool(k);
         pools.push({
           name,
-          targets: pairTargets(hosts, names, bundles, p.server_name?.split(',').map((x) => x.trim())),
+          targets: pairTargets(
+            hosts,
+            names,
+            bundles,
+            p.server_name?.split(',').map((x) => x.trim()),
+          ),
           domain: domain ?? kerberos.realm,
           user: kerberos.principal,
           ...(password && !kerberos.keytab && !kerberos.ccache ? { password: new Secret(password) } : {}),
@@ -332,11 +412,17 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
       if (!password) problems.push(`WCCE_POOLS_FILE pools.${name}.password: missing (or password_variable names an unset variable)`);
       if (!domain) problems.push(`WCCE_POOLS_FILE pools.${name}.target_domain: missing`);
       if (!hosts || !user || !password || !domain) continue;
-      if (names.length !== 1 && names.length !== hosts.length) problems.push(`WCCE_POOLS_FILE pools.${name}.ca_name: has ${names.length} entries; host has ${hosts.length}`);
+      if (names.length !== 1 && names.length !== hosts.length)
+        problems.push(`WCCE_POOLS_FILE pools.${name}.ca_name: has ${names.length} entries; host has ${hosts.length}`);
       for (const h of hosts) if (!HOST_RE.test(h)) problems.push(`WCCE_POOLS_FILE pools.${name}.host: "${h}" is not HOST or HOST:PORT`);
       pools.push({
         name,
-        targets: pairTargets(hosts, names, bundles, p.server_name?.split(',').map((x) => x.trim())),
+        targets: pairTargets(
+          hosts,
+          names,
+          bundles,
+          p.server_name?.split(',').map((x) => x.trim()),
+        ),
         domain,
         user,
         password: new Secret(password),
@@ -348,7 +434,8 @@ export function loadPools(cfg: WorkerConfig, env: Env = process.env): PoolsConfi
       if (!pools.some((p) => p.name === pool)) problems.push(`WCCE_POOLS_FILE templates.${template}: unknown pool "${pool}"`);
     }
   }
-  if (!pools.some((p) => p.name === 'default')) problems.push('no default CA pool: set WCCE_HOST, WCCE_CA_NAME, WCCE_TARGET_DOMAIN, WCCE_USER, WCCE_PASSWORD or define pools.default in WCCE_POOLS_FILE');
+  if (!pools.some((p) => p.name === 'default'))
+    problems.push('no default CA pool: set WCCE_HOST, WCCE_CA_NAME, WCCE_TARGET_DOMAIN, WCCE_USER, WCCE_PASSWORD or define pools.default in WCCE_POOLS_FILE');
   if (problems.length) throw new ConfigError('wcce-worker', problems);
   return { pools, templates };
 }

@@ -43,7 +43,10 @@ async function main(): Promise<void> {
   health.register('redis', () => pingRedis(redis));
 
   const providers = await Promise.all(pools.map((pool) => providerFor(pool)));
-  const ticketExpiry = metrics.gauge('kerberos_ticket_expiry_seconds', 'Seconds until each cached Kerberos ticket expires (renewed before it does)', ['pool', 'server']);
+  const ticketExpiry = metrics.gauge('kerberos_ticket_expiry_seconds', 'Seconds until each cached Kerberos ticket expires (renewed before it does)', [
+    'pool',
+    'server',
+  ]);
   const router = new CaRouter(
     pools.map((pool, i) => {
       const provider = providers[i]!;
@@ -66,12 +69,23 @@ async function main(): Promise<void> {
           maxConnectionsPerTarget: config.WCCE_MAX_CONNECTIONS_PER_HOST,
         },
         breaker: { failureThreshold: config.WCCE_CIRCUIT_FAILURES, openMs: config.WCCE_CIRCUIT_OPEN_SECONDS * 1000 },
-        credential: new CredentialGuard(redis, config.QUEUE_PREFIX, provider.cacheKey, pool.kerberos ? `${pool.kerberos.principal}@${pool.kerberos.realm}` : `${pool.domain}\\${pool.user}`, logger, metrics),
+        credential: new CredentialGuard(
+          redis,
+          config.QUEUE_PREFIX,
+          provider.cacheKey,
+          pool.kerberos ? `${pool.kerberos.principal}@${pool.kerberos.realm}` : `${pool.domain}\\${pool.user}`,
+          logger,
+          metrics,
+        ),
         configLog: config.WCCE_ENROLLMENT_CONFIG_LOG ? enrollmentConfigLog(pool, config.WCCE_ENROLLMENT_CONFIG_LOG_SKIP_LIST) : undefined,
         logger: logger.child({ component: 'icpr', pool: pool.name }),
         metrics,
       });
-      return { name: pool.name, client, holds: (ref: { host: string; caName: string }) => pool.targets.some((t) => t.host === ref.host && t.caName === ref.caName) };
+      return {
+        name: pool.name,
+        client,
+        holds: (ref: { host: string; caName: string }) => pool.targets.some((t) => t.host === ref.host && t.caName === ref.caName),
+      };
     }),
     templates,
   );
@@ -87,9 +101,24 @@ async function main(): Promise<void> {
   const scheduler = new PendingScheduler(pendingOptions);
   const poller = new PendingPoller(router, scheduler, publisher, logger.child({ component: 'pending' }), metrics, pendingOptions);
   const processor = new EnrollProcessor(router, publisher, logger, metrics, { maxAgeMs: config.ENROLL_MAX_AGE_HOURS * 3600_000, pending: scheduler });
-  const worker = new EnrollWorker(processor, { connection: redis, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY, lockDurationMs: config.WORKER_LOCK_SECONDS * 1000, logger });
+  const worker = new EnrollWorker(processor, {
+    connection: redis,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDurationMs: config.WORKER_LOCK_SECONDS * 1000,
+    logger,
+  });
   logger.info(
-    { pools: pools.map((p) => ({ name: p.name, targets: p.targets.map((t) => `${t.host}:${t.port}/${t.caName}`), user: p.kerberos ? `${p.kerberos.principal}@${p.kerberos.realm}` : `${p.domain}\\${p.user}`, auth: p.kerberos ? 'kerberos' : 'ntlm' })), templates, concurrency: config.WORKER_CONCURRENCY },
+    {
+      pools: pools.map((p) => ({
+        name: p.name,
+        targets: p.targets.map((t) => `${t.host}:${t.port}/${t.caName}`),
+        user: p.kerberos ? `${p.kerberos.principal}@${p.kerberos.realm}` : `${p.domain}\\${p.user}`,
+        auth: p.kerberos ? 'kerberos' : 'ntlm',
+      })),
+      templates,
+      concurrency: config.WORKER_CONCURRENCY,
+    },
     'wcce-worker consuming the enroll queue',
   );
 

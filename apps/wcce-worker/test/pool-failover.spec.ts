@@ -71,7 +71,9 @@ describe('wcce-worker with a pool of three simulators', () => {
   let consumer: ResultsConsumer;
   let publisher: QueueResultPublisher;
   let workDir: string;
-  let stack: { worker: EnrollWorker; poller: PendingPoller; scheduler: PendingScheduler; client: IcprCaClient; metrics: Metrics; provider: CountingProvider } | undefined;
+  let stack:
+    | { worker: EnrollWorker; poller: PendingPoller; scheduler: PendingScheduler; client: IcprCaClient; metrics: Metrics; provider: CountingProvider }
+    | undefined;
 
   const targets = (list: SimProcess[]): IcprCaTarget[] => list.map((s) => ({ host: '127.0.0.1', port: s.smbPort, caName: CA_NAME }));
 
@@ -89,7 +91,14 @@ describe('wcce-worker with a pool of three simulators', () => {
       metrics,
       random: () => (options.startAt ?? 0) / list.length,
     });
-    const pendingOptions = { connection: redis.client, prefix: redis.prefix, initialIntervalMs: 200, maxIntervalMs: 500, maxAgeMs: 60000, gaugeIntervalMs: 100 };
+    const pendingOptions = {
+      connection: redis.client,
+      prefix: redis.prefix,
+      initialIntervalMs: 200,
+      maxIntervalMs: 500,
+      maxAgeMs: 60000,
+      gaugeIntervalMs: 100,
+    };
     const scheduler = new PendingScheduler(pendingOptions);
     const poller = new PendingPoller(client, scheduler, publisher, logger, metrics, pendingOptions);
     const processor = new EnrollProcessor(client, publisher, logger, metrics, { pending: scheduler, credentialRetryMs: 60000 });
@@ -163,7 +172,11 @@ describe('wcce-worker with a pool of three simulators', () => {
     return false;
   }
   async function resultRows(key: string): Promise<number> {
-    const row = await store.db.selectFrom('enrollment_results').select((eb) => eb.fn.countAll<number>().as('n')).where('request_key', '=', key).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('enrollment_results')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('request_key', '=', key)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -200,7 +213,9 @@ describe('wcce-worker with a pool of three simulators', () => {
     const key = await submit('ManagerApproval');
     const pending = await settled(key, ['pending']);
     expect(pending.ca?.caRequestId).toBeGreaterThan(0);
-    await until('the pending gauge', async () => ((await stack!.metrics.render()).body.match(/^enrollgate_worker_pending_requests\{[^}]*\} 1$/m) ? true : undefined));
+    await until('the pending gauge', async () =>
+      (await stack!.metrics.render()).body.match(/^enrollgate_worker_pending_requests\{[^}]*\} 1$/m) ? true : undefined,
+    );
     const approved = await admin(sims[2]!, 'POST', `/requests/${pending.ca!.caRequestId}/approve`);
     expect(approved.status).toBe(200);
     const e = await settled(key);
@@ -221,7 +236,9 @@ describe('wcce-worker with a pool of three simulators', () => {
   it('opens the credential breaker on a wrong password: no further attempts with it', async () => {
     const { provider, metrics } = startWorker(sims, { password: 'wrong-password' });
     const first = await submit();
-    await until('the credential to be blocked', async () => ((await metrics.render()).body.match(/enrollgate_worker_credential_blocked\{[^}]*\} 1/) ? true : undefined));
+    await until('the credential to be blocked', async () =>
+      (await metrics.render()).body.match(/enrollgate_worker_credential_blocked\{[^}]*\} 1/) ? true : undefined,
+    );
     const attemptsAfterFirst = provider.contexts;
     const second = await submit();
     await new Promise((r) => setTimeout(r, 1500));

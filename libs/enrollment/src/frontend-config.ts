@@ -8,6 +8,9 @@ export const frontendConfigShape = {
     .string()
     .default('sqlite:.enrollgate/enrollgate.db')
     .refine((v) => /^(postgres(ql)?:\/\/|sqlite:)/.test(v), { message: 'expected postgres://… or sqlite:PATH' }),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or -').default('enrollgate'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'expected letters, digits, _ or -')
+    .default('enrollgate'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 };

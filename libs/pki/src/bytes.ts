@@ -4,8 +4,7 @@ export type Bytes = Uint8Array;
 
 export function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
   if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data))
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return new Uint8Array(data);
 }
 
@@ -34,15 +33,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export function toHex(data: Uint8Array, upperCase = false): string {
-  const hex = Buffer.from(
-    data.buffer,
-    data.byteOffset,
-    data.byteLength,
-  ).toString("hex");
+  const hex = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
   return upperCase ? hex.toUpperCase() : hex;
 }
 
 export function fromHex(hex: string): Uint8Array | undefined {
   if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
-  return new Uint8Array(Buffer.from(hex, "hex"));
+  return new Uint8Array(Buffer.from(hex, 'hex'));
 }

@@ -4,27 +4,20 @@
  * in a directory as `key.pem` (PKCS#8, mode 0600), `cert.pem` and `chain.pem` (its issuers, nearest
  * first; absent for a root).
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { x509, type CryptoKey } from "./x509.js";
-import { PkiError, guardAsync, isPkiError } from "./errors.js";
-import {
-  exportPrivateKeyPem,
-  generateKeyPair,
-  importPrivateKey,
-  signingAlgorithmFor,
-  spkiOfPrivateKey,
-  type KeySpec,
-} from "./keys.js";
-import { parseCertificate, type CertificateInfo } from "./certificate.js";
-import { parseCsr, verifyCsr, type CsrInfo } from "./csr.js";
-import { encodeGeneralNames, type SanEntry } from "./general-names.js";
-import { encodeKeyUsage, type KeyUsageName } from "./key-usage.js";
-import { derOid, derSequence } from "./der.js";
-import { Oid } from "./oids.js";
-import { decodePemLabel, encodePem, encodePemBlocks, PemLabel } from "./pem.js";
-import { bytesEqual, toArrayBuffer, toBytes } from "./bytes.js";
-import { normaliseSerial, randomSerial } from "./serial.js";
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { x509, type CryptoKey } from './x509.js';
+import { PkiError, guardAsync, isPkiError } from './errors.js';
+import { exportPrivateKeyPem, generateKeyPair, importPrivateKey, signingAlgorithmFor, spkiOfPrivateKey, type KeySpec } from './keys.js';
+import { parseCertificate, type CertificateInfo } from './certificate.js';
+import { parseCsr, verifyCsr, type CsrInfo } from './csr.js';
+import { encodeGeneralNames, type SanEntry } from './general-names.js';
+import { encodeKeyUsage, type KeyUsageName } from './key-usage.js';
+import { derOid, derSequence } from './der.js';
+import { Oid } from './oids.js';
+import { decodePemLabel, encodePem, encodePemBlocks, PemLabel } from './pem.js';
+import { bytesEqual, toArrayBuffer, toBytes } from './bytes.js';
+import { normaliseSerial, randomSerial } from './serial.js';
 
 const DAY_MS = 86_400_000;
 /** AD CS back-dates notBefore by its ClockSkewMinutes (default 10) so skewed clients accept new certificates. */
@@ -91,9 +84,7 @@ export class CertificateAuthority {
   }
 
   get root(): CertificateInfo {
-    return this.parents.length > 0
-      ? this.parents[this.parents.length - 1]!
-      : this.certificate;
+    return this.parents.length > 0 ? this.parents[this.parents.length - 1]! : this.certificate;
   }
 
   get subject(): string {
@@ -106,21 +97,10 @@ export class CertificateAuthority {
     privateKey: CryptoKey,
     parents: readonly (CertificateInfo | Uint8Array)[] = [],
   ): Promise<CertificateAuthority> {
-    const cert =
-      certificate instanceof Uint8Array
-        ? parseCertificate(certificate)
-        : certificate;
+    const cert = certificate instanceof Uint8Array ? parseCertificate(certificate) : certificate;
     const spki = toBytes(await privateKeySpki(privateKey, cert));
-    if (!bytesEqual(spki, cert.spki))
-      throw new PkiError(
-        "BAD_KEY",
-        `the private key does not match the CA certificate ${cert.subject}`,
-      );
-    if (!cert.isCa)
-      throw new PkiError(
-        "BAD_CERTIFICATE",
-        `${cert.subject} is not a CA certificate (BasicConstraints cA is not set)`,
-      );
+    if (!bytesEqual(spki, cert.spki)) throw new PkiError('BAD_KEY', `the private key does not match the CA certificate ${cert.subject}`);
+    if (!cert.isCa) throw new PkiError('BAD_CERTIFICATE', `${cert.subject} is not a CA certificate (BasicConstraints cA is not set)`);
     return new CertificateAuthority(
       cert,
       privateKey,
@@ -129,45 +109,23 @@ export class CertificateAuthority {
   }
 
   static async load(dir: string): Promise<CertificateAuthority> {
-    const read = async (
-      name: string,
-      optional: boolean,
-    ): Promise<string | undefined> => {
+    const read = async (name: string, optional: boolean): Promise<string | undefined> => {
       try {
-        return await readFile(join(dir, name), "utf8");
+        return await readFile(join(dir, name), 'utf8');
       } catch (e) {
-        if (optional && (e as NodeJS.ErrnoException).code === "ENOENT")
-          return undefined;
-        throw new PkiError(
-          "CA_STORE",
-          `cannot read ${join(dir, name)}: ${(e as Error).message}`,
-          { field: name },
-          e,
-        );
+        if (optional && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new PkiError('CA_STORE', `cannot read ${join(dir, name)}: ${(e as Error).message}`, { field: name }, e);
       }
     };
-    const keyPem = (await read("key.pem", false))!;
-    const certPem = (await read("cert.pem", false))!;
-    const chainPem = await read("chain.pem", true);
+    const keyPem = (await read('key.pem', false))!;
+    const certPem = (await read('cert.pem', false))!;
+    const chainPem = await read('chain.pem', true);
     try {
-      const certificate = parseCertificate(
-        decodePemLabel(certPem, PemLabel.certificate)[0]!,
-      );
-      const parents =
-        chainPem === undefined || chainPem.trim() === ""
-          ? []
-          : decodePemLabel(chainPem, PemLabel.certificate).map((d) =>
-              parseCertificate(d),
-            );
-      return await CertificateAuthority.fromParts(
-        certificate,
-        await importPrivateKey(keyPem),
-        parents,
-      );
+      const certificate = parseCertificate(decodePemLabel(certPem, PemLabel.certificate)[0]!);
+      const parents = chainPem === undefined || chainPem.trim() === '' ? [] : decodePemLabel(chainPem, PemLabel.certificate).map((d) => parseCertificate(d));
+      return await CertificateAuthority.fromParts(certificate, await importPrivateKey(keyPem), parents);
     } catch (e) {
-      throw isPkiError(e)
-        ? new PkiError(e.code, `CA in ${dir}: ${e.message}`, e.details, e)
-        : e;
+      throw isPkiError(e) ? new PkiError(e.code, `CA in ${dir}: ${e.message}`, e.details, e) : e;
     }
   }
 
@@ -176,14 +134,10 @@ export class CertificateAuthority {
     const keyPem = await exportPrivateKeyPem(this.privateKey);
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await writeAtomic(join(dir, "key.pem"), keyPem, 0o600);
+      await writeAtomic(join(dir, 'key.pem'), keyPem, 0o600);
+      await writeAtomic(join(dir, 'cert.pem'), encodePem(PemLabel.certificate, this.certificate.der), 0o644);
       await writeAtomic(
-        join(dir, "cert.pem"),
-        encodePem(PemLabel.certificate, this.certificate.der),
-        0o644,
-      );
-      await writeAtomic(
-        join(dir, "chain.pem"),
+        join(dir, 'chain.pem'),
         encodePemBlocks(
           PemLabel.certificate,
           this.parents.map((p) => p.der),
@@ -191,12 +145,7 @@ export class CertificateAuthority {
         0o644,
       );
     } catch (e) {
-      throw new PkiError(
-        "CA_STORE",
-        `cannot write the CA to ${dir}: ${(e as Error).message}`,
-        {},
-        e,
-      );
+      throw new PkiError('CA_STORE', `cannot write the CA to ${dir}: ${(e as Error).message}`, {}, e);
     }
   }
 
@@ -206,88 +155,47 @@ export class CertificateAuthority {
    * AKI of this CA's key. notAfter never exceeds this CA's own notAfter.
    */
   async issue(req: IssueRequest): Promise<IssuedCertificate> {
-    const csr =
-      typeof req.csr === "string" || req.csr instanceof Uint8Array
-        ? parseCsr(req.csr)
-        : req.csr;
+    const csr = typeof req.csr === 'string' || req.csr instanceof Uint8Array ? parseCsr(req.csr) : req.csr;
     verifyCsr(csr);
-    if (!(req.validityDays > 0))
-      throw new PkiError(
-        "INVALID_ARGUMENT",
-        `validityDays must be positive, got ${req.validityDays}`,
-        { field: "validityDays" },
-      );
+    if (!(req.validityDays > 0)) throw new PkiError('INVALID_ARGUMENT', `validityDays must be positive, got ${req.validityDays}`, { field: 'validityDays' });
     const now = req.now ?? new Date();
-    const notBefore =
-      req.notBefore ?? new Date(now.getTime() - DEFAULT_BACKDATE_MS);
-    const notAfter = new Date(
-      Math.min(
-        now.getTime() + req.validityDays * DAY_MS,
-        this.certificate.notAfter.getTime(),
-      ),
-    );
-    const serialNumber =
-      req.serial === undefined ? randomSerial() : normaliseSerial(req.serial);
+    const notBefore = req.notBefore ?? new Date(now.getTime() - DEFAULT_BACKDATE_MS);
+    const notAfter = new Date(Math.min(now.getTime() + req.validityDays * DAY_MS, this.certificate.notAfter.getTime()));
+    const serialNumber = req.serial === undefined ? randomSerial() : normaliseSerial(req.serial);
 
-    const subjectDer =
-      req.subjectOverride === undefined
-        ? csr.subjectDer
-        : toBytes(new x509.Name(req.subjectOverride).toArrayBuffer());
+    const subjectDer = req.subjectOverride === undefined ? csr.subjectDer : toBytes(new x509.Name(req.subjectOverride).toArrayBuffer());
     const emptySubject = subjectDer.length <= 2;
     const extensions: InstanceType<typeof x509.Extension>[] = [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.Extension(Oid.keyUsage, true, encodeKeyUsage(req.keyUsages)),
     ];
     if (req.extendedKeyUsages.length > 0) {
-      extensions.push(
-        new x509.Extension(
-          Oid.extKeyUsage,
-          false,
-          derSequence(...req.extendedKeyUsages.map(derOid)),
-        ),
-      );
+      extensions.push(new x509.Extension(Oid.extKeyUsage, false, derSequence(...req.extendedKeyUsages.map(derOid))));
     }
     // RFC 5280 §4.2.1.6: with an empty subject the SAN extension is mandatory and critical.
     if (req.sans === undefined) {
-      const requested = csr.requestedExtensions.find(
-        (e) => e.oid === Oid.subjectAltName,
-      );
-      if (requested !== undefined)
-        extensions.push(
-          new x509.Extension(Oid.subjectAltName, emptySubject, requested.value),
-        );
+      const requested = csr.requestedExtensions.find((e) => e.oid === Oid.subjectAltName);
+      if (requested !== undefined) extensions.push(new x509.Extension(Oid.subjectAltName, emptySubject, requested.value));
     } else if (req.sans.length > 0) {
-      extensions.push(
-        new x509.Extension(
-          Oid.subjectAltName,
-          emptySubject,
-          encodeGeneralNames(req.sans),
-        ),
-      );
+      extensions.push(new x509.Extension(Oid.subjectAltName, emptySubject, encodeGeneralNames(req.sans)));
     }
     const publicKey = new x509.PublicKey(toArrayBuffer(csr.spki));
     extensions.push(await x509.SubjectKeyIdentifierExtension.create(publicKey));
-    extensions.push(
-      new x509.AuthorityKeyIdentifierExtension(await this.keyIdentifier()),
-    );
-    for (const e of req.extraExtensions ?? [])
-      extensions.push(new x509.Extension(e.oid, e.critical, e.value));
+    extensions.push(new x509.AuthorityKeyIdentifierExtension(await this.keyIdentifier()));
+    for (const e of req.extraExtensions ?? []) extensions.push(new x509.Extension(e.oid, e.critical, e.value));
 
-    const cert = await guardAsync(
-      "INVALID_ARGUMENT",
-      "issuing certificate",
-      () =>
-        x509.X509CertificateGenerator.create({
-          serialNumber,
-          subject: new x509.Name(toArrayBuffer(subjectDer)),
-          issuer: new x509.Name(toArrayBuffer(this.certificate.subjectDer)),
-          notBefore,
-          notAfter,
-          publicKey,
-          signingKey: this.privateKey,
-          signingAlgorithm: signingAlgorithmFor(this.privateKey),
-          extensions,
-        }),
+    const cert = await guardAsync('INVALID_ARGUMENT', 'issuing certificate', () =>
+      x509.X509CertificateGenerator.create({
+        serialNumber,
+        subject: new x509.Name(toArrayBuffer(subjectDer)),
+        issuer: new x509.Name(toArrayBuffer(this.certificate.subjectDer)),
+        notBefore,
+        notAfter,
+        publicKey,
+        signingKey: this.privateKey,
+        signingAlgorithm: signingAlgorithmFor(this.privateKey),
+        extensions,
+      }),
     );
     const der = toBytes(cert.rawData);
     return {
@@ -299,114 +207,70 @@ export class CertificateAuthority {
   }
 
   /** Creates a subordinate CA signed by this one. */
-  async createSubordinate(
-    options: CaCreateOptions,
-  ): Promise<CertificateAuthority> {
+  async createSubordinate(options: CaCreateOptions): Promise<CertificateAuthority> {
     const now = options.now ?? new Date();
-    const keys = await generateKeyPair(options.key ?? "rsa2048");
-    const notAfter = new Date(
-      Math.min(
-        now.getTime() + (options.validityDays ?? 1825) * DAY_MS,
-        this.certificate.notAfter.getTime(),
-      ),
+    const keys = await generateKeyPair(options.key ?? 'rsa2048');
+    const notAfter = new Date(Math.min(now.getTime() + (options.validityDays ?? 1825) * DAY_MS, this.certificate.notAfter.getTime()));
+    const cert = await guardAsync('INVALID_ARGUMENT', 'creating subordinate CA', async () =>
+      x509.X509CertificateGenerator.create({
+        serialNumber: randomSerial(),
+        subject: options.subject,
+        issuer: new x509.Name(toArrayBuffer(this.certificate.subjectDer)),
+        notBefore: new Date(now.getTime() - DEFAULT_BACKDATE_MS),
+        notAfter,
+        publicKey: keys.publicKey,
+        signingKey: this.privateKey,
+        signingAlgorithm: signingAlgorithmFor(this.privateKey),
+        extensions: [
+          ...caExtensions(options.pathLength ?? 0),
+          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+          new x509.AuthorityKeyIdentifierExtension(await this.keyIdentifier()),
+        ],
+      }),
     );
-    const cert = await guardAsync(
-      "INVALID_ARGUMENT",
-      "creating subordinate CA",
-      async () =>
-        x509.X509CertificateGenerator.create({
-          serialNumber: randomSerial(),
-          subject: options.subject,
-          issuer: new x509.Name(toArrayBuffer(this.certificate.subjectDer)),
-          notBefore: new Date(now.getTime() - DEFAULT_BACKDATE_MS),
-          notAfter,
-          publicKey: keys.publicKey,
-          signingKey: this.privateKey,
-          signingAlgorithm: signingAlgorithmFor(this.privateKey),
-          extensions: [
-            ...caExtensions(options.pathLength ?? 0),
-            await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-            new x509.AuthorityKeyIdentifierExtension(
-              await this.keyIdentifier(),
-            ),
-          ],
-        }),
-    );
-    return CertificateAuthority.fromParts(
-      toBytes(cert.rawData),
-      keys.privateKey,
-      this.chain,
-    );
+    return CertificateAuthority.fromParts(toBytes(cert.rawData), keys.privateKey, this.chain);
   }
 
   private async keyIdentifier(): Promise<string> {
-    if (this.certificate.subjectKeyId !== undefined)
-      return this.certificate.subjectKeyId;
-    return Buffer.from(
-      await new x509.PublicKey(
-        toArrayBuffer(this.certificate.spki),
-      ).getKeyIdentifier(),
-    ).toString("hex");
+    if (this.certificate.subjectKeyId !== undefined) return this.certificate.subjectKeyId;
+    return Buffer.from(await new x509.PublicKey(toArrayBuffer(this.certificate.spki)).getKeyIdentifier()).toString('hex');
   }
 }
 
 /** Creates a self-signed root CA. */
-export async function createRootCa(
-  options: CaCreateOptions,
-): Promise<CertificateAuthority> {
+export async function createRootCa(options: CaCreateOptions): Promise<CertificateAuthority> {
   const now = options.now ?? new Date();
-  const keys = await generateKeyPair(options.key ?? "rsa2048");
-  const cert = await guardAsync(
-    "INVALID_ARGUMENT",
-    "creating root CA",
-    async () =>
-      x509.X509CertificateGenerator.createSelfSigned({
-        serialNumber: randomSerial(),
-        name: options.subject,
-        notBefore: new Date(now.getTime() - DEFAULT_BACKDATE_MS),
-        notAfter: new Date(
-          now.getTime() + (options.validityDays ?? 3650) * DAY_MS,
-        ),
-        keys,
-        signingAlgorithm: signingAlgorithmFor(keys.privateKey),
-        extensions: [
-          ...caExtensions(options.pathLength),
-          await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-        ],
-      }),
+  const keys = await generateKeyPair(options.key ?? 'rsa2048');
+  const cert = await guardAsync('INVALID_ARGUMENT', 'creating root CA', async () =>
+    x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomSerial(),
+      name: options.subject,
+      notBefore: new Date(now.getTime() - DEFAULT_BACKDATE_MS),
+      notAfter: new Date(now.getTime() + (options.validityDays ?? 3650) * DAY_MS),
+      keys,
+      signingAlgorithm: signingAlgorithmFor(keys.privateKey),
+      extensions: [...caExtensions(options.pathLength), await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+    }),
   );
   return CertificateAuthority.fromParts(toBytes(cert.rawData), keys.privateKey);
 }
 
-function caExtensions(
-  pathLength: number | undefined,
-): InstanceType<typeof x509.Extension>[] {
+function caExtensions(pathLength: number | undefined): InstanceType<typeof x509.Extension>[] {
   return [
     new x509.BasicConstraintsExtension(true, pathLength, true),
     // digitalSignature too: RFC 8894 §2.1.2 wants it on a CA that signs SCEP responses itself.
-    new x509.Extension(
-      Oid.keyUsage,
-      true,
-      encodeKeyUsage(["digitalSignature", "keyCertSign", "cRLSign"]),
-    ),
+    new x509.Extension(Oid.keyUsage, true, encodeKeyUsage(['digitalSignature', 'keyCertSign', 'cRLSign'])),
   ];
 }
 
-async function privateKeySpki(
-  privateKey: CryptoKey,
-  cert: CertificateInfo,
-): Promise<ArrayBuffer> {
+async function privateKeySpki(privateKey: CryptoKey, cert: CertificateInfo): Promise<ArrayBuffer> {
   // A non-extractable key cannot be exported; then trust the caller's pairing (signing will fail loudly otherwise).
   if (!privateKey.extractable) return toArrayBuffer(cert.spki);
   const pem = await exportPrivateKeyPem(privateKey);
   return toArrayBuffer(spkiOfPrivateKey(pem));
 }
 
-async function writeAtomic(
-  path: string,
-  content: string,
-  mode: number,
-): Promise<void> {
+async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   await writeFile(tmp, content, { mode });
   await rename(tmp, path);

@@ -3,36 +3,17 @@
  * The structure is walked with the strict DER reader so that a malformed request from a client is
  * always a PkiError BAD_CSR naming the field, never an exception from inside a library.
  */
-import {
-  DerReader,
-  Tag,
-  contextTag,
-  tlvRaw,
-  tlvValue,
-  type Tlv,
-} from "./der.js";
-import { PkiError, isPkiError } from "./errors.js";
-import { Oid } from "./oids.js";
-import { derFrom, PemLabel } from "./pem.js";
-import { describePublicKey, type PublicKeyInfo } from "./keys.js";
-import {
-  nameToString,
-  parseGeneralNames,
-  type SanEntry,
-} from "./general-names.js";
-import {
-  parseExtendedKeyUsage,
-  parseKeyUsage,
-  type KeyUsageName,
-} from "./key-usage.js";
-import {
-  readSignatureAlgorithm,
-  verifySignature,
-  type SignatureAlgorithmInfo,
-} from "./signature.js";
+import { DerReader, Tag, contextTag, tlvRaw, tlvValue, type Tlv } from './der.js';
+import { PkiError, isPkiError } from './errors.js';
+import { Oid } from './oids.js';
+import { derFrom, PemLabel } from './pem.js';
+import { describePublicKey, type PublicKeyInfo } from './keys.js';
+import { nameToString, parseGeneralNames, type SanEntry } from './general-names.js';
+import { parseExtendedKeyUsage, parseKeyUsage, type KeyUsageName } from './key-usage.js';
+import { readSignatureAlgorithm, verifySignature, type SignatureAlgorithmInfo } from './signature.js';
 
 /** Microsoft's pre-standard extensionRequest attribute, still emitted by old Windows clients. */
-const MS_EXTENSION_REQUEST = "1.3.6.1.4.1.311.2.1.14";
+const MS_EXTENSION_REQUEST = '1.3.6.1.4.1.311.2.1.14';
 
 export interface RequestedExtension {
   oid: string;
@@ -85,63 +66,29 @@ interface CsrParts {
 }
 
 function splitCsr(der: Uint8Array): CsrParts {
-  const r: DerReader = new DerReader(der, "BAD_CSR");
-  const [info, algId, sig] = r.childrenOf(
-    r.readRoot("CertificationRequest"),
-    Tag.SEQUENCE,
-    "CertificationRequest",
-  );
+  const r: DerReader = new DerReader(der, 'BAD_CSR');
+  const [info, algId, sig] = r.childrenOf(r.readRoot('CertificationRequest'), Tag.SEQUENCE, 'CertificationRequest');
   if (info === undefined || algId === undefined || sig === undefined) {
-    return r.fail(
-      "CertificationRequest",
-      0,
-      "expected certificationRequestInfo, signatureAlgorithm and signature",
-    );
+    return r.fail('CertificationRequest', 0, 'expected certificationRequestInfo, signatureAlgorithm and signature');
   }
-  const [version, subject, spki, attrs, extra] = r.childrenOf(
-    info,
-    Tag.SEQUENCE,
-    "CertificationRequestInfo",
-  );
+  const [version, subject, spki, attrs, extra] = r.childrenOf(info, Tag.SEQUENCE, 'CertificationRequestInfo');
   if (version === undefined || subject === undefined || spki === undefined) {
-    return r.fail(
-      "CertificationRequestInfo",
-      info.offset,
-      "expected version, subject and subjectPKInfo",
-    );
+    return r.fail('CertificationRequestInfo', info.offset, 'expected version, subject and subjectPKInfo');
   }
-  const v = r.smallInteger(version, "CertificationRequestInfo.version");
-  if (v !== 0)
-    r.fail(
-      "CertificationRequestInfo.version",
-      version.offset,
-      `version ${v}, expected 0 (v1)`,
-    );
-  r.expect(subject, Tag.SEQUENCE, "CertificationRequestInfo.subject");
-  r.expect(spki, Tag.SEQUENCE, "CertificationRequestInfo.subjectPKInfo");
+  const v = r.smallInteger(version, 'CertificationRequestInfo.version');
+  if (v !== 0) r.fail('CertificationRequestInfo.version', version.offset, `version ${v}, expected 0 (v1)`);
+  r.expect(subject, Tag.SEQUENCE, 'CertificationRequestInfo.subject');
+  r.expect(spki, Tag.SEQUENCE, 'CertificationRequestInfo.subjectPKInfo');
   // attributes [0] IMPLICIT SET OF Attribute is mandatory (possibly empty); some clients omit it.
-  if (attrs !== undefined)
-    r.expect(attrs, contextTag(0, true), "CertificationRequestInfo.attributes");
-  if (extra !== undefined)
-    r.fail(
-      "CertificationRequestInfo",
-      extra.offset,
-      "unexpected trailing element",
-    );
+  if (attrs !== undefined) r.expect(attrs, contextTag(0, true), 'CertificationRequestInfo.attributes');
+  if (extra !== undefined) r.fail('CertificationRequestInfo', extra.offset, 'unexpected trailing element');
   return {
     tbs: tlvRaw(info),
-    signature: r.bitStringBytes(sig, "CertificationRequest.signature"),
-    plan: readSignatureAlgorithm(
-      r,
-      algId,
-      "CertificationRequest.signatureAlgorithm",
-    ),
+    signature: r.bitStringBytes(sig, 'CertificationRequest.signature'),
+    plan: readSignatureAlgorithm(r, algId, 'CertificationRequest.signatureAlgorithm'),
     subject,
     spki,
-    attributes:
-      attrs === undefined
-        ? []
-        : r.children(attrs, "CertificationRequestInfo.attributes"),
+    attributes: attrs === undefined ? [] : r.children(attrs, 'CertificationRequestInfo.attributes'),
     reader: r,
   };
 }
@@ -156,16 +103,11 @@ export function parseCsr(input: string | Uint8Array): CsrInfo {
   try {
     publicKey = describePublicKey(spki);
   } catch (e) {
-    throw isPkiError(e)
-      ? e.withCode("BAD_CSR", "CertificationRequestInfo.subjectPKInfo")
-      : e;
+    throw isPkiError(e) ? e.withCode('BAD_CSR', 'CertificationRequestInfo.subjectPKInfo') : e;
   }
   const out: CsrInfo = {
     der,
-    subject:
-      parts.subject.end - parts.subject.valueOffset === 0
-        ? ""
-        : nameToString(tlvRaw(parts.subject)),
+    subject: parts.subject.end - parts.subject.valueOffset === 0 ? '' : nameToString(tlvRaw(parts.subject)),
     subjectDer: tlvRaw(parts.subject),
     sans: [],
     publicKey,
@@ -181,34 +123,20 @@ export function parseCsr(input: string | Uint8Array): CsrInfo {
   parts.attributes.forEach((attr, i) => {
     const field = `attributes[${i}]`;
     const [typeTlv, values] = r.childrenOf(attr, Tag.SEQUENCE, field);
-    if (typeTlv === undefined || values === undefined)
-      return r.fail(field, attr.offset, "expected type and values");
+    if (typeTlv === undefined || values === undefined) return r.fail(field, attr.offset, 'expected type and values');
     const oid = r.oid(typeTlv, `${field}.type`);
     const items = r.childrenOf(values, Tag.SET, `${field}.values`);
     out.attributeOids.push(oid);
     if (oid === Oid.challengePassword) {
       const first = items[0];
-      if (first === undefined)
-        return r.fail(`${field}.challengePassword`, values.offset, "no value");
+      if (first === undefined) return r.fail(`${field}.challengePassword`, values.offset, 'no value');
       out.challengePassword = r.string(first, `${field}.challengePassword`);
     } else if (oid === Oid.extensionRequest || oid === MS_EXTENSION_REQUEST) {
-      for (const exts of items)
-        out.requestedExtensions.push(
-          ...readExtensions(r, exts, `${field}.extensionRequest`),
-        );
+      for (const exts of items) out.requestedExtensions.push(...readExtensions(r, exts, `${field}.extensionRequest`));
     } else if (oid === Oid.msEnrollmentNameValuePair) {
       items.forEach((pair, j) => {
-        const [name, value] = r.childrenOf(
-          pair,
-          Tag.SEQUENCE,
-          `${field}.nameValuePair[${j}]`,
-        );
-        if (name === undefined || value === undefined)
-          return r.fail(
-            `${field}.nameValuePair[${j}]`,
-            pair.offset,
-            "expected name and value",
-          );
+        const [name, value] = r.childrenOf(pair, Tag.SEQUENCE, `${field}.nameValuePair[${j}]`);
+        if (name === undefined || value === undefined) return r.fail(`${field}.nameValuePair[${j}]`, pair.offset, 'expected name and value');
         out.nameValuePairs.push({
           name: r.string(name, `${field}.nameValuePair[${j}].name`),
           value: r.string(value, `${field}.nameValuePair[${j}].value`),
@@ -221,28 +149,19 @@ export function parseCsr(input: string | Uint8Array): CsrInfo {
   return out;
 }
 
-function readExtensions(
-  r: DerReader,
-  seq: Tlv,
-  field: string,
-): RequestedExtension[] {
+function readExtensions(r: DerReader, seq: Tlv, field: string): RequestedExtension[] {
   return r.childrenOf(seq, Tag.SEQUENCE, field).map((ext, i) => {
     const f = `${field}[${i}]`;
     const parts = r.childrenOf(ext, Tag.SEQUENCE, f);
     const [oidTlv] = parts;
-    if (oidTlv === undefined || parts.length < 2 || parts.length > 3)
-      return r.fail(f, ext.offset, "expected extnID, [critical,] extnValue");
+    if (oidTlv === undefined || parts.length < 2 || parts.length > 3) return r.fail(f, ext.offset, 'expected extnID, [critical,] extnValue');
     const oid = r.oid(oidTlv, `${f}.extnID`);
     let critical = false;
     if (parts.length === 3) {
       const c = r.expect(parts[1]!, Tag.BOOLEAN, `${f}.critical`);
       critical = tlvValue(c)[0] !== 0;
     }
-    const value = r.expect(
-      parts[parts.length - 1]!,
-      Tag.OCTET_STRING,
-      `${f}.extnValue`,
-    );
+    const value = r.expect(parts[parts.length - 1]!, Tag.OCTET_STRING, `${f}.extnValue`);
     return { oid, critical, value: tlvValue(value) };
   });
 }
@@ -252,44 +171,37 @@ function summariseExtension(out: CsrInfo, ext: RequestedExtension): void {
   try {
     switch (ext.oid) {
       case Oid.subjectAltName:
-        out.sans.push(...parseGeneralNames(ext.value, "BAD_CSR", field));
+        out.sans.push(...parseGeneralNames(ext.value, 'BAD_CSR', field));
         break;
       case Oid.keyUsage:
-        out.keyUsages = parseKeyUsage(ext.value, "BAD_CSR");
+        out.keyUsages = parseKeyUsage(ext.value, 'BAD_CSR');
         break;
       case Oid.extKeyUsage:
-        out.extendedKeyUsages = parseExtendedKeyUsage(ext.value, "BAD_CSR");
+        out.extendedKeyUsages = parseExtendedKeyUsage(ext.value, 'BAD_CSR');
         break;
       case Oid.msCertificateTemplateName: {
-        const r = new DerReader(ext.value, "BAD_CSR");
+        const r = new DerReader(ext.value, 'BAD_CSR');
         out.templateName = r.string(r.readRoot(field), field);
         break;
       }
       case Oid.msCertificateTemplate: {
-        const r = new DerReader(ext.value, "BAD_CSR");
+        const r = new DerReader(ext.value, 'BAD_CSR');
         const [oid] = r.childrenOf(r.readRoot(field), Tag.SEQUENCE, field);
         if (oid !== undefined) out.templateOid = r.oid(oid, field);
         break;
       }
     }
   } catch (e) {
-    throw isPkiError(e)
-      ? e.withCode("BAD_CSR", field)
-      : new PkiError("BAD_CSR", `${field}: ${String(e)}`, { field });
+    throw isPkiError(e) ? e.withCode('BAD_CSR', field) : new PkiError('BAD_CSR', `${field}: ${String(e)}`, { field });
   }
 }
 
 function firstCommonName(r: DerReader, name: Tlv): string | undefined {
-  for (const rdn of r.children(name, "subject")) {
-    for (const atv of r.childrenOf(rdn, Tag.SET, "subject.rdn")) {
-      const [type, value] = r.childrenOf(
-        atv,
-        Tag.SEQUENCE,
-        "subject.rdn.attribute",
-      );
+  for (const rdn of r.children(name, 'subject')) {
+    for (const atv of r.childrenOf(rdn, Tag.SET, 'subject.rdn')) {
+      const [type, value] = r.childrenOf(atv, Tag.SEQUENCE, 'subject.rdn.attribute');
       if (type === undefined || value === undefined) continue;
-      if (r.oid(type, "subject.rdn.attribute.type") === Oid.commonName)
-        return r.string(value, "subject.commonName");
+      if (r.oid(type, 'subject.rdn.attribute.type') === Oid.commonName) return r.string(value, 'subject.commonName');
     }
   }
   return undefined;
@@ -302,13 +214,7 @@ function firstCommonName(r: DerReader, name: Tlv): string | undefined {
 export function verifyCsr(csr: CsrInfo | Uint8Array): void {
   const der = csr instanceof Uint8Array ? csr : csr.der;
   const parts = splitCsr(der);
-  verifySignature(
-    parts.plan,
-    parts.tbs,
-    parts.signature,
-    tlvRaw(parts.spki),
-    "CSR",
-  );
+  verifySignature(parts.plan, parts.tbs, parts.signature, tlvRaw(parts.spki), 'CSR');
 }
 
 /** Parse and verify: what a server does with a CSR from a client. */

@@ -3,18 +3,18 @@
  * `code`; parsers of untrusted bytes also name the field and, where known, the byte offset.
  */
 export type PkiErrorCode =
-  | "BAD_PEM" // no PEM block, mismatched BEGIN/END labels, bad base64
-  | "BAD_DER" // malformed DER where no more specific structure applies
-  | "BAD_CSR" // a PKCS#10 request that does not parse
-  | "BAD_SIGNATURE" // a signature that does not verify
-  | "BAD_CERTIFICATE" // an X.509 certificate that does not parse
-  | "BAD_PKCS7" // a CMS/PKCS#7 structure that does not parse or is not certs-only SignedData
-  | "BAD_CHAIN" // certificates that do not form a chain
-  | "BAD_KEY" // a private key that does not parse, or does not match its certificate
-  | "UNSUPPORTED_KEY" // a key type or size we do not handle (DSA, RSA < 512, unknown curve)
-  | "UNSUPPORTED_ALGORITHM" // a signature algorithm we do not handle
-  | "INVALID_ARGUMENT" // a caller passed a value that cannot be used (bad serial, bad SAN)
-  | "CA_STORE"; // a CA directory that cannot be read or written
+  | 'BAD_PEM' // no PEM block, mismatched BEGIN/END labels, bad base64
+  | 'BAD_DER' // malformed DER where no more specific structure applies
+  | 'BAD_CSR' // a PKCS#10 request that does not parse
+  | 'BAD_SIGNATURE' // a signature that does not verify
+  | 'BAD_CERTIFICATE' // an X.509 certificate that does not parse
+  | 'BAD_PKCS7' // a CMS/PKCS#7 structure that does not parse or is not certs-only SignedData
+  | 'BAD_CHAIN' // certificates that do not form a chain
+  | 'BAD_KEY' // a private key that does not parse, or does not match its certificate
+  | 'UNSUPPORTED_KEY' // a key type or size we do not handle (DSA, RSA < 512, unknown curve)
+  | 'UNSUPPORTED_ALGORITHM' // a signature algorithm we do not handle
+  | 'INVALID_ARGUMENT' // a caller passed a value that cannot be used (bad serial, bad SAN)
+  | 'CA_STORE'; // a CA directory that cannot be read or written
 
 export interface PkiErrorDetails {
   /** the structure and field that failed, e.g. `CertificationRequest.signature` */
@@ -28,26 +28,16 @@ export class PkiError extends Error {
   readonly code: PkiErrorCode;
   readonly details: PkiErrorDetails;
 
-  constructor(
-    code: PkiErrorCode,
-    message: string,
-    details: PkiErrorDetails = {},
-    cause?: unknown,
-  ) {
+  constructor(code: PkiErrorCode, message: string, details: PkiErrorDetails = {}, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
-    this.name = "PkiError";
+    this.name = 'PkiError';
     this.code = code;
     this.details = details;
   }
 
   /** The same failure re-labelled for the structure the caller was parsing (keeps field/offset). */
   withCode(code: PkiErrorCode, prefix?: string): PkiError {
-    return new PkiError(
-      code,
-      prefix === undefined ? this.message : `${prefix}: ${this.message}`,
-      this.details,
-      this,
-    );
+    return new PkiError(code, prefix === undefined ? this.message : `${prefix}: ${this.message}`, this.details, this);
   }
 }
 
@@ -68,11 +58,7 @@ export function guard<T>(code: PkiErrorCode, what: string, fn: () => T): T {
   }
 }
 
-export async function guardAsync<T>(
-  code: PkiErrorCode,
-  what: string,
-  fn: () => Promise<T>,
-): Promise<T> {
+export async function guardAsync<T>(code: PkiErrorCode, what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
@@ -81,8 +67,7 @@ export async function guardAsync<T>(
 }
 
 function toPkiError(e: unknown, code: PkiErrorCode, what: string): PkiError {
-  if (e instanceof PkiError)
-    return e.code === code ? e : e.withCode(code, what);
+  if (e instanceof PkiError) return e.code === code ? e : e.withCode(code, what);
   const reason = e instanceof Error ? e.message : String(e);
   return new PkiError(code, `${what}: ${reason}`, {}, e);
 }

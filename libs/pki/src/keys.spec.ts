@@ -7,34 +7,28 @@ import {
   parseKeySpec,
   spkiOfPrivateKey,
   KEY_SPECS,
-} from "./keys.js";
-import { TempDir, opensslOk } from "./testing/openssl.js";
+} from './keys.js';
+import { TempDir, opensslOk } from './testing/openssl.js';
 
 describe(generateKeyPair.name, () => {
   it.each([
-    ["rsa2048", { type: "rsa", bits: 2048 }],
-    ["rsa3072", { type: "rsa", bits: 3072 }],
-    ["rsa4096", { type: "rsa", bits: 4096 }],
-    ["p256", { type: "ec", curve: "P-256", bits: 256 }],
-    ["p384", { type: "ec", curve: "P-384", bits: 384 }],
-  ] as const)("generates %s", async (spec, expected) => {
+    ['rsa2048', { type: 'rsa', bits: 2048 }],
+    ['rsa3072', { type: 'rsa', bits: 3072 }],
+    ['rsa4096', { type: 'rsa', bits: 4096 }],
+    ['p256', { type: 'ec', curve: 'P-256', bits: 256 }],
+    ['p384', { type: 'ec', curve: 'P-384', bits: 384 }],
+  ] as const)('generates %s', async (spec, expected) => {
     const sut = await generateKeyPair(spec);
-    expect(describePublicKey(await exportPublicKeySpki(sut.publicKey))).toEqual(
-      expected,
-    );
+    expect(describePublicKey(await exportPublicKeySpki(sut.publicKey))).toEqual(expected);
   });
 
-  it("round-trips the private key through PKCS#8 PEM that openssl reads", async () => {
-    const keys = await generateKeyPair("p256");
+  it('round-trips the private key through PKCS#8 PEM that openssl reads', async () => {
+    const keys = await generateKeyPair('p256');
     const pem = await exportPrivateKeyPem(keys.privateKey);
-    expect(opensslOk(["pkey", "-noout", "-text"], pem)).toContain(
-      "NIST CURVE: P-256",
-    );
+    expect(opensslOk(['pkey', '-noout', '-text'], pem)).toContain('NIST CURVE: P-256');
     const sut = await importPrivateKey(pem);
-    expect(spkiOfPrivateKey(pem)).toEqual(
-      await exportPublicKeySpki(keys.publicKey),
-    );
-    expect(sut.type).toBe("private");
+    expect(spkiOfPrivateKey(pem)).toEqual(await exportPublicKeySpki(keys.publicKey));
+    expect(sut.type).toBe('private');
   });
 });
 
@@ -43,68 +37,47 @@ describe(importPrivateKey.name, () => {
   afterAll(() => tmp.cleanup());
 
   it.each([
-    ["PKCS#1 RSA PRIVATE KEY", ["genrsa", "2048"], "RSASSA-PKCS1-v1_5"],
-    [
-      "SEC1 EC PRIVATE KEY",
-      ["ecparam", "-name", "prime256v1", "-genkey", "-noout"],
-      "ECDSA",
-    ],
-  ])("imports openssl %s", async (_name, args, algorithm) => {
+    ['PKCS#1 RSA PRIVATE KEY', ['genrsa', '2048'], 'RSASSA-PKCS1-v1_5'],
+    ['SEC1 EC PRIVATE KEY', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout'], 'ECDSA'],
+  ])('imports openssl %s', async (_name, args, algorithm) => {
     const pem = opensslOk(args);
     const sut = await importPrivateKey(pem);
     expect(sut.algorithm.name).toBe(algorithm);
   });
 
   it.each([
-    [
-      "no key block",
-      "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-      "BAD_PEM",
-    ],
-    [
-      "garbage key",
-      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
-      "BAD_KEY",
-    ],
-    [
-      "encrypted PKCS#8",
-      "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
-      "BAD_KEY",
-    ],
-  ])("rejects %s", async (_name, pem, code) => {
+    ['no key block', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', 'BAD_PEM'],
+    ['garbage key', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', 'BAD_KEY'],
+    ['encrypted PKCS#8', '-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n', 'BAD_KEY'],
+  ])('rejects %s', async (_name, pem, code) => {
     await expect(importPrivateKey(pem)).rejects.toMatchObject({ code });
   });
 
-  it("rejects an Ed25519 key as a CA signing key with UNSUPPORTED_KEY", async () => {
-    await expect(
-      importPrivateKey(opensslOk(["genpkey", "-algorithm", "ED25519"])),
-    ).rejects.toMatchObject({ code: "UNSUPPORTED_KEY" });
+  it('rejects an Ed25519 key as a CA signing key with UNSUPPORTED_KEY', async () => {
+    await expect(importPrivateKey(opensslOk(['genpkey', '-algorithm', 'ED25519']))).rejects.toMatchObject({ code: 'UNSUPPORTED_KEY' });
   });
 });
 
 describe(parseKeySpec.name, () => {
   it.each([
-    ["rsa2048", "rsa2048"],
-    ["RSA-3072", "rsa3072"],
-    ["rsa", "rsa2048"],
-    ["p256", "p256"],
-    ["P-256", "p256"],
-    ["ec", "p256"],
-    ["ecdsa-p384", "p384"],
-    ["secp384r1", "p384"],
-  ])("reads %s as %s", (text, spec) => {
+    ['rsa2048', 'rsa2048'],
+    ['RSA-3072', 'rsa3072'],
+    ['rsa', 'rsa2048'],
+    ['p256', 'p256'],
+    ['P-256', 'p256'],
+    ['ec', 'p256'],
+    ['ecdsa-p384', 'p384'],
+    ['secp384r1', 'p384'],
+  ])('reads %s as %s', (text, spec) => {
     expect(parseKeySpec(text)).toBe(spec);
   });
 
-  it.each(["rsa1024", "ed25519", "p521", ""])(
-    "rejects %j with UNSUPPORTED_KEY listing the choices",
-    (text) => {
-      expect(() => parseKeySpec(text)).toThrow(
-        expect.objectContaining({
-          code: "UNSUPPORTED_KEY",
-          message: expect.stringContaining(KEY_SPECS.join(", ")),
-        }),
-      );
-    },
-  );
+  it.each(['rsa1024', 'ed25519', 'p521', ''])('rejects %j with UNSUPPORTED_KEY listing the choices', (text) => {
+    expect(() => parseKeySpec(text)).toThrow(
+      expect.objectContaining({
+        code: 'UNSUPPORTED_KEY',
+        message: expect.stringContaining(KEY_SPECS.join(', ')),
+      }),
+    );
+  });
 });

@@ -3,15 +3,10 @@
  * which takes the SPKI as is: RSA PKCS#1 v1.5 (SHA-1 included, Windows SCEP clients still use it),
  * RSASSA-PSS with explicit parameters, ECDSA (DER signature) and Ed25519.
  */
-import {
-  constants,
-  createPublicKey,
-  verify as nodeVerify,
-  type KeyObject,
-} from "node:crypto";
-import { DerReader, Tag, contextTag, type Tlv } from "./der.js";
-import { HashOids, Oid, SignatureAlgorithms } from "./oids.js";
-import { PkiError } from "./errors.js";
+import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { DerReader, Tag, contextTag, type Tlv } from './der.js';
+import { HashOids, Oid, SignatureAlgorithms } from './oids.js';
+import { PkiError } from './errors.js';
 
 export interface SignatureAlgorithmInfo {
   oid: string;
@@ -22,19 +17,14 @@ export interface SignatureAlgorithmInfo {
 interface VerifyPlan {
   info: SignatureAlgorithmInfo;
   hash: string | null;
-  family: "rsa" | "ecdsa" | "eddsa" | "rsa-pss";
+  family: 'rsa' | 'ecdsa' | 'eddsa' | 'rsa-pss';
   saltLength?: number;
 }
 
 /** Reads an AlgorithmIdentifier of a signature; errors carry the reader's code. */
-export function readSignatureAlgorithm(
-  r: DerReader,
-  algId: Tlv,
-  field: string,
-): VerifyPlan {
+export function readSignatureAlgorithm(r: DerReader, algId: Tlv, field: string): VerifyPlan {
   const [oidTlv, params] = r.childrenOf(algId, Tag.SEQUENCE, field);
-  if (oidTlv === undefined)
-    return r.fail(field, algId.offset, "empty AlgorithmIdentifier");
+  if (oidTlv === undefined) return r.fail(field, algId.offset, 'empty AlgorithmIdentifier');
   const oid = r.oid(oidTlv, `${field}.algorithm`);
   const known = SignatureAlgorithms[oid];
   if (known !== undefined)
@@ -43,25 +33,17 @@ export function readSignatureAlgorithm(
       hash: known.hash,
       family: known.family,
     };
-  if (oid !== Oid.rsassaPss)
-    return { info: { oid, name: oid }, hash: null, family: "rsa" };
+  if (oid !== Oid.rsassaPss) return { info: { oid, name: oid }, hash: null, family: 'rsa' };
   // RFC 4055 §3.1: RSASSA-PSS-params, defaults SHA-1 / MGF1-SHA-1 / salt 20.
-  let hash = "sha1";
+  let hash = 'sha1';
   let saltLength = 20;
   if (params !== undefined && params.tag === Tag.SEQUENCE) {
     for (const p of r.children(params, `${field}.parameters`)) {
       const [inner] = r.children(p, `${field}.parameters`);
       if (inner === undefined) continue;
       if (p.tag === contextTag(0, true)) {
-        const [h] = r.childrenOf(
-          inner,
-          Tag.SEQUENCE,
-          `${field}.parameters.hashAlgorithm`,
-        );
-        if (h !== undefined)
-          hash =
-            HashOids[r.oid(h, `${field}.parameters.hashAlgorithm`)] ??
-            "unknown";
+        const [h] = r.childrenOf(inner, Tag.SEQUENCE, `${field}.parameters.hashAlgorithm`);
+        if (h !== undefined) hash = HashOids[r.oid(h, `${field}.parameters.hashAlgorithm`)] ?? 'unknown';
       } else if (p.tag === contextTag(2, true)) {
         saltLength = r.smallInteger(inner, `${field}.parameters.saltLength`);
       }
@@ -70,7 +52,7 @@ export function readSignatureAlgorithm(
   return {
     info: { oid, name: `RSASSA-PSS(${hash})` },
     hash,
-    family: "rsa-pss",
+    family: 'rsa-pss',
     saltLength,
   };
 }
@@ -79,63 +61,37 @@ export function readSignatureAlgorithm(
  * Verifies `signature` over `signed` with the key in `spki`. Throws UNSUPPORTED_ALGORITHM or
  * UNSUPPORTED_KEY when it cannot judge, BAD_SIGNATURE when the signature is wrong.
  */
-export function verifySignature(
-  plan: VerifyPlan,
-  signed: Uint8Array,
-  signature: Uint8Array,
-  spki: Uint8Array,
-  what: string,
-): void {
-  if (
-    SignatureAlgorithms[plan.info.oid] === undefined &&
-    plan.family !== "rsa-pss"
-  ) {
-    throw new PkiError(
-      "UNSUPPORTED_ALGORITHM",
-      `${what}: unsupported signature algorithm ${plan.info.oid}`,
-      { field: "signatureAlgorithm" },
-    );
+export function verifySignature(plan: VerifyPlan, signed: Uint8Array, signature: Uint8Array, spki: Uint8Array, what: string): void {
+  if (SignatureAlgorithms[plan.info.oid] === undefined && plan.family !== 'rsa-pss') {
+    throw new PkiError('UNSUPPORTED_ALGORITHM', `${what}: unsupported signature algorithm ${plan.info.oid}`, { field: 'signatureAlgorithm' });
   }
-  if (plan.hash === "unknown") {
-    throw new PkiError(
-      "UNSUPPORTED_ALGORITHM",
-      `${what}: RSASSA-PSS with an unsupported hash`,
-      { field: "signatureAlgorithm" },
-    );
+  if (plan.hash === 'unknown') {
+    throw new PkiError('UNSUPPORTED_ALGORITHM', `${what}: RSASSA-PSS with an unsupported hash`, { field: 'signatureAlgorithm' });
   }
   let key: KeyObject;
   try {
     key = createPublicKey({
       key: Buffer.from(spki),
-      format: "der",
-      type: "spki",
+      format: 'der',
+      type: 'spki',
     });
   } catch (e) {
-    throw new PkiError(
-      "UNSUPPORTED_KEY",
-      `${what}: public key cannot be used: ${(e as Error).message}`,
-      { field: "subjectPublicKeyInfo" },
-      e,
-    );
+    throw new PkiError('UNSUPPORTED_KEY', `${what}: public key cannot be used: ${(e as Error).message}`, { field: 'subjectPublicKeyInfo' }, e);
   }
   const keyType = key.asymmetricKeyType;
   const expected = {
-    rsa: ["rsa"],
-    "rsa-pss": ["rsa", "rsa-pss"],
-    ecdsa: ["ec"],
-    eddsa: ["ed25519"],
+    rsa: ['rsa'],
+    'rsa-pss': ['rsa', 'rsa-pss'],
+    ecdsa: ['ec'],
+    eddsa: ['ed25519'],
   }[plan.family];
   if (keyType === undefined || !expected.includes(keyType)) {
-    throw new PkiError(
-      "BAD_SIGNATURE",
-      `${what}: ${plan.info.name} signature with a ${keyType ?? "unknown"} key`,
-      { field: "signatureAlgorithm" },
-    );
+    throw new PkiError('BAD_SIGNATURE', `${what}: ${plan.info.name} signature with a ${keyType ?? 'unknown'} key`, { field: 'signatureAlgorithm' });
   }
   let ok: boolean;
   try {
     ok =
-      plan.family === "rsa-pss"
+      plan.family === 'rsa-pss'
         ? nodeVerify(
             plan.hash,
             signed,
@@ -149,15 +105,10 @@ export function verifySignature(
         : nodeVerify(plan.hash, signed, key, signature);
   } catch (e) {
     // OpenSSL throws on a malformed ECDSA DER signature or a wrong-size RSA signature: that is a bad signature too.
-    throw new PkiError(
-      "BAD_SIGNATURE",
-      `${what}: signature does not verify (${(e as Error).message})`,
-      { field: "signature" },
-      e,
-    );
+    throw new PkiError('BAD_SIGNATURE', `${what}: signature does not verify (${(e as Error).message})`, { field: 'signature' }, e);
   }
   if (!ok)
-    throw new PkiError("BAD_SIGNATURE", `${what}: signature does not verify`, {
-      field: "signature",
+    throw new PkiError('BAD_SIGNATURE', `${what}: signature does not verify`, {
+      field: 'signature',
     });
 }

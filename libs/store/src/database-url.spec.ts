@@ -10,9 +10,15 @@ describe(parseDatabaseUrl.name, () => {
     ['sqlite::memory:', { dialect: 'sqlite', filename: ':memory:' }],
     ['  sqlite::memory:\n', { dialect: 'sqlite', filename: ':memory:' }],
     ['postgres://eg:s3cret@db.internal:5432/enrollgate', { dialect: 'postgres', connectionString: 'postgres://eg:s3cret@db.internal:5432/enrollgate' }],
-    ['postgresql://eg@db/enrollgate?sslmode=require&schema=tenant_a', { dialect: 'postgres', connectionString: 'postgresql://eg@db/enrollgate?sslmode=require', schema: 'tenant_a' }],
+    [
+      'postgresql://eg@db/enrollgate?sslmode=require&schema=tenant_a',
+      { dialect: 'postgres', connectionString: 'postgresql://eg@db/enrollgate?sslmode=require', schema: 'tenant_a' },
+    ],
     ['postgres:///enrollgate?host=/var/run/postgresql', { dialect: 'postgres', connectionString: 'postgres:///enrollgate?host=/var/run/postgresql' }],
-    ['postgres://db/eg?options=-c%20statement_timeout%3D5000&schema=s', { dialect: 'postgres', connectionString: 'postgres://db/eg', schema: 's', options: '-c statement_timeout=5000' }],
+    [
+      'postgres://db/eg?options=-c%20statement_timeout%3D5000&schema=s',
+      { dialect: 'postgres', connectionString: 'postgres://db/eg', schema: 's', options: '-c statement_timeout=5000' },
+    ],
   ])('parses %j', (url, expected) => {
     expect(parseDatabaseUrl(url, { cwd: '/srv/app' })).toEqual(expected);
   });

@@ -38,7 +38,9 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export function parseDatabaseUrl(url: string, opts: { cwd?: string; schema?: string } = {}): DatabaseTarget {
   const trimmed = url.trim();
   if (trimmed === '') {
-    throw new StoreConfigError('database URL is empty: use postgres://user@host:5432/db, sqlite:///absolute/path.db, sqlite:relative/path.db or sqlite::memory:');
+    throw new StoreConfigError(
+      'database URL is empty: use postgres://user@host:5432/db, sqlite:///absolute/path.db, sqlite:relative/path.db or sqlite::memory:',
+    );
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(trimmed)?.[1]?.toLowerCase();
   if (scheme === 'postgres' || scheme === 'postgresql') return parsePostgresUrl(trimmed, opts.schema);

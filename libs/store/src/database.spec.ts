@@ -29,7 +29,8 @@ describe(openDatabase.name, () => {
       const sut = track(openDatabase(`sqlite://${dir}/nested/deeper/eg.db`, { busyTimeoutMs: 1234 }));
       expect(sut.dialect).toBe('sqlite');
       expect((await stat(join(dir, 'nested/deeper/eg.db'))).isFile()).toBe(true);
-      const pragma = async (name: string): Promise<unknown> => Object.values((await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(sut.db)).rows[0] ?? {})[0];
+      const pragma = async (name: string): Promise<unknown> =>
+        Object.values((await sql.raw<Record<string, unknown>>(`pragma ${name}`).execute(sut.db)).rows[0] ?? {})[0];
       expect(await pragma('journal_mode')).toBe('wal');
       expect(await pragma('busy_timeout')).toBe(1234);
       expect(await pragma('foreign_keys')).toBe(1);

@@ -49,7 +49,11 @@ export function resultKeyOf(result: EnrollResult): string {
  * What a result does to an enrollment in state `current`, or undefined when it changes nothing:
  * issued, denied and failed are final and never overwritten; pending only moves queued → pending.
  */
-export function transitionFor(current: Pick<EnrollmentsTable, 'status' | 'attempts'>, result: EnrollResult, now: string): Updateable<EnrollmentsTable> | undefined {
+export function transitionFor(
+  current: Pick<EnrollmentsTable, 'status' | 'attempts'>,
+  result: EnrollResult,
+  now: string,
+): Updateable<EnrollmentsTable> | undefined {
   if (isFinalStatus(current.status)) return undefined;
   const base = { status: result.outcome, attempts: current.attempts + result.attempts, updated_at: now };
   switch (result.outcome) {
@@ -95,7 +99,10 @@ export function toEnrollment(row: EnrollmentsTable): Enrollment {
     attributes: row.attributes === null ? null : (JSON.parse(row.attributes) as Record<string, string>),
     certificate: row.certificate,
     chain: row.chain === null ? null : (JSON.parse(row.chain) as string[]),
-    ca: row.ca_request_id !== null && row.ca_host !== null && row.ca_name !== null ? { caRequestId: row.ca_request_id, host: row.ca_host, caName: row.ca_name } : null,
+    ca:
+      row.ca_request_id !== null && row.ca_host !== null && row.ca_name !== null
+        ? { caRequestId: row.ca_request_id, host: row.ca_host, caName: row.ca_name }
+        : null,
     error:
       row.error_code !== null
         ? { code: row.error_code, message: row.error_message ?? '', ...(row.error_status !== null ? { status: row.error_status } : {}) }

@@ -240,7 +240,10 @@ describe(EnrollmentRepository.name, () => {
         updated_at: 'string',
         completed_at: 'string',
       });
-      const counted = await database.db.selectFrom('enrollments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const counted = await database.db
+        .selectFrom('enrollments')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       expect(counted.n).toBe(1);
     });
   });

@@ -42,7 +42,10 @@ export async function migrateToLatest(database: Pick<StoreDatabase, 'db' | 'dial
       const done = new Set((await db.selectFrom(MIGRATION_TABLE).select('name').execute()).map((r) => r.name));
       const unknown = [...done].filter((name) => !(name in migrations));
       if (unknown.length > 0) {
-        throw new StoreMigrationError(`the database has migrations this version does not know (${unknown.join(', ')}): it was migrated by a newer enrollgate`, undefined);
+        throw new StoreMigrationError(
+          `the database has migrations this version does not know (${unknown.join(', ')}): it was migrated by a newer enrollgate`,
+          undefined,
+        );
       }
       const applied: string[] = [];
       for (const name of names) {
@@ -65,6 +68,8 @@ export async function migrateToLatest(database: Pick<StoreDatabase, 'db' | 'dial
 
 /** A signed 64-bit advisory lock key per schema (two schemas never wait on each other). */
 function advisoryLockKey(schema: string | undefined): string {
-  const digest = createHash('sha256').update(`enrollgate-store-migrations:${schema ?? ''}`).digest();
+  const digest = createHash('sha256')
+    .update(`enrollgate-store-migrations:${schema ?? ''}`)
+    .digest();
   return digest.readBigInt64BE(0).toString();
 }

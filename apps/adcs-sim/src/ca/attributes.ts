@@ -4,7 +4,7 @@
  * dropped; blanks and '-' are stripped from names, which compare case-insensitively; values are
  * trimmed. The UTF-16 wire decoding happens in the ICPR layer, not here.
  */
-import type { SanEntry } from "@enrollgate/pki";
+import type { SanEntry } from '@enrollgate/pki';
 
 export class RequestAttributes {
   private readonly values = new Map<string, { name: string; value: string }>();
@@ -12,11 +12,11 @@ export class RequestAttributes {
   /** Parses attribute text; a later duplicate wins, as AD CS keeps the last value. */
   static parse(text: string): RequestAttributes {
     const out = new RequestAttributes();
-    for (const line of text.replace(/\0+$/, "").split(/\r?\n/)) {
-      const colon = line.indexOf(":");
+    for (const line of text.replace(/\0+$/, '').split(/\r?\n/)) {
+      const colon = line.indexOf(':');
       if (colon < 0) continue;
-      const name = line.slice(0, colon).replace(/[\s-]/g, "");
-      if (name === "") continue;
+      const name = line.slice(0, colon).replace(/[\s-]/g, '');
+      if (name === '') continue;
       out.set(name, line.slice(colon + 1).trim());
     }
     return out;
@@ -32,7 +32,7 @@ export class RequestAttributes {
   }
 
   get(name: string): string | undefined {
-    return this.values.get(name.replace(/[\s-]/g, "").toLowerCase())?.value;
+    return this.values.get(name.replace(/[\s-]/g, '').toLowerCase())?.value;
   }
 
   has(name: string): boolean {
@@ -40,9 +40,7 @@ export class RequestAttributes {
   }
 
   toJSON(): Record<string, string> {
-    return Object.fromEntries(
-      [...this.values.values()].map((v) => [v.name, v.value]),
-    );
+    return Object.fromEntries([...this.values.values()].map((v) => [v.name, v.value]));
   }
 }
 
@@ -52,20 +50,17 @@ export class RequestAttributes {
  */
 export function parseSanAttribute(value: string): SanEntry[] {
   const out: SanEntry[] = [];
-  for (const part of value.split("&")) {
-    const eq = part.indexOf("=");
+  for (const part of value.split('&')) {
+    const eq = part.indexOf('=');
     if (eq < 0) continue;
     const key = part.slice(0, eq).trim().toLowerCase();
     const v = decodeURIComponent(part.slice(eq + 1).trim());
-    if (v === "") continue;
-    if (key === "dns") out.push({ type: "dns", value: v });
-    else if (key === "upn") out.push({ type: "upn", value: v });
-    else if (key === "email" || key === "rfc822")
-      out.push({ type: "email", value: v });
-    else if (key === "ipaddress" || key === "ip")
-      out.push({ type: "ip", value: v });
-    else if (key === "url" || key === "uri")
-      out.push({ type: "uri", value: v });
+    if (v === '') continue;
+    if (key === 'dns') out.push({ type: 'dns', value: v });
+    else if (key === 'upn') out.push({ type: 'upn', value: v });
+    else if (key === 'email' || key === 'rfc822') out.push({ type: 'email', value: v });
+    else if (key === 'ipaddress' || key === 'ip') out.push({ type: 'ip', value: v });
+    else if (key === 'url' || key === 'uri') out.push({ type: 'uri', value: v });
   }
   return out;
 }

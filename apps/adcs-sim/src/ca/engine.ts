@@ -10,8 +10,8 @@
  * `ca.pem` (the root certificate, what clients trust), `chain.pem` (issuing CA → root),
  * `sim.json`, and the request database (request-store.ts).
  */
-import { mkdir, readFile, writeFile, rename } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   CertificateAuthority,
   Oid,
@@ -24,25 +24,14 @@ import {
   verifyCsr,
   type CsrInfo,
   type KeySpec,
-} from "@enrollgate/pki";
-import { RequestAttributes } from "./attributes.js";
-import {
-  Disposition,
-  HResult,
-  MESSAGE_ISSUED,
-  MESSAGE_UNDER_SUBMISSION,
-  failureMessage,
-  hresultHex,
-} from "./hresult.js";
-import { evaluatePolicy, type PolicyDecision } from "./policy.js";
-import {
-  RequestStore,
-  type RequestRecord,
-  type RequestStatus,
-} from "./request-store.js";
-import { TemplateCatalog, type Template } from "./templates.js";
+} from '@enrollgate/pki';
+import { RequestAttributes } from './attributes.js';
+import { Disposition, HResult, MESSAGE_ISSUED, MESSAGE_UNDER_SUBMISSION, failureMessage, hresultHex } from './hresult.js';
+import { evaluatePolicy, type PolicyDecision } from './policy.js';
+import { RequestStore, type RequestRecord, type RequestStatus } from './request-store.js';
+import { TemplateCatalog, type Template } from './templates.js';
 
-export const DEFAULT_CA_NAME = "enrollgate-sim-CA";
+export const DEFAULT_CA_NAME = 'enrollgate-sim-CA';
 
 export interface SimCaEngineOptions {
   stateDir: string;
@@ -87,7 +76,7 @@ export interface CaResponse {
   hresult?: number;
 }
 
-export type SimCaErrorCode = "UNKNOWN_REQUEST" | "NOT_PENDING" | "STATE";
+export type SimCaErrorCode = 'UNKNOWN_REQUEST' | 'NOT_PENDING' | 'STATE';
 
 /** Administrative misuse (approve an unknown or already resolved request); never a wire answer. */
 export class SimCaError extends Error {
@@ -96,7 +85,7 @@ export class SimCaError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = "SimCaError";
+    this.name = 'SimCaError';
   }
 }
 
@@ -140,13 +129,12 @@ export class SimCaEngine {
   static async open(options: SimCaEngineOptions): Promise<SimCaEngine> {
     const dir = options.stateDir;
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    const statePath = join(dir, "sim.json");
+    const statePath = join(dir, 'sim.json');
     let state: SimState | undefined;
     try {
-      state = JSON.parse(await readFile(statePath, "utf8")) as SimState;
+      state = JSON.parse(await readFile(statePath, 'utf8')) as SimState;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT")
-        throw new SimCaError("STATE", `${statePath}: ${(e as Error).message}`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new SimCaError('STATE', `${statePath}: ${(e as Error).message}`);
     }
     let ca: CertificateAuthority;
     if (state === undefined) {
@@ -154,28 +142,19 @@ export class SimCaEngine {
         version: 1,
         caName: options.caName ?? DEFAULT_CA_NAME,
         createdAt: new Date().toISOString(),
-        caKey: options.caKey ?? "rsa2048",
+        caKey: options.caKey ?? 'rsa2048',
         intermediate: options.intermediate ?? false,
       };
       ca = await createCa(dir, state);
-      await writeAtomic(statePath, JSON.stringify(state, null, 2) + "\n");
+      await writeAtomic(statePath, JSON.stringify(state, null, 2) + '\n');
     } else {
-      if (
-        options.caName !== undefined &&
-        options.caName.toLowerCase() !== state.caName.toLowerCase()
-      ) {
-        throw new SimCaError(
-          "STATE",
-          `${dir} holds CA "${state.caName}", not "${options.caName}"; use another state directory`,
-        );
+      if (options.caName !== undefined && options.caName.toLowerCase() !== state.caName.toLowerCase()) {
+        throw new SimCaError('STATE', `${dir} holds CA "${state.caName}", not "${options.caName}"; use another state directory`);
       }
-      ca = await CertificateAuthority.load(join(dir, "ca"));
+      ca = await CertificateAuthority.load(join(dir, 'ca'));
     }
     const templates =
-      options.templates ??
-      (options.templatesFile !== undefined
-        ? await TemplateCatalog.fromFile(options.templatesFile)
-        : TemplateCatalog.builtin());
+      options.templates ?? (options.templatesFile !== undefined ? await TemplateCatalog.fromFile(options.templatesFile) : TemplateCatalog.builtin());
     const store = await RequestStore.open(dir);
     return new SimCaEngine(state.caName, ca, templates, store, {
       attributeSubjectAltName2: options.attributeSubjectAltName2 ?? false,
@@ -195,12 +174,12 @@ export class SimCaEngine {
     const now = this.options.clock();
     const record: RequestRecord = {
       requestId,
-      status: "denied",
+      status: 'denied',
       requester: req.requester,
       attributes: req.attributes,
-      csr: Buffer.from(req.csrDer).toString("base64"),
+      csr: Buffer.from(req.csrDer).toString('base64'),
       submittedAt: now.toISOString(),
-      message: "",
+      message: '',
     };
 
     let csr: CsrInfo;
@@ -209,30 +188,18 @@ export class SimCaEngine {
       verifyCsr(csr);
     } catch (e) {
       if (!isPkiError(e)) throw e;
-      const hresult =
-        e.code === "BAD_SIGNATURE"
-          ? HResult.NTE_BAD_SIGNATURE
-          : HResult.ERROR_INVALID_DATA;
-      return this.reject(
-        record,
-        hresult,
-        failureMessage(hresult, "Error Parsing Request", e.message),
-      );
+      const hresult = e.code === 'BAD_SIGNATURE' ? HResult.NTE_BAD_SIGNATURE : HResult.ERROR_INVALID_DATA;
+      return this.reject(record, hresult, failureMessage(hresult, 'Error Parsing Request', e.message));
     }
     record.subject = csr.subject;
 
     // AD CS turns PKCS#10 name/value pairs into request attributes; the attribute text wins.
     const attributes = RequestAttributes.parse(req.attributes);
-    for (const pair of csr.nameValuePairs)
-      attributes.setDefault(pair.name, pair.value);
+    for (const pair of csr.nameValuePairs) attributes.setDefault(pair.name, pair.value);
 
-    const templateName = attributes.get("CertificateTemplate");
-    if (templateName === undefined || templateName === "") {
-      return this.reject(
-        record,
-        HResult.CERTSRV_E_NO_CERT_TYPE,
-        failureMessage(HResult.CERTSRV_E_NO_CERT_TYPE),
-      );
+    const templateName = attributes.get('CertificateTemplate');
+    if (templateName === undefined || templateName === '') {
+      return this.reject(record, HResult.CERTSRV_E_NO_CERT_TYPE, failureMessage(HResult.CERTSRV_E_NO_CERT_TYPE));
     }
     const template = this.templates.get(templateName);
     if (template === undefined) {
@@ -240,11 +207,7 @@ export class SimCaEngine {
       return this.reject(
         record,
         HResult.CERTSRV_E_UNSUPPORTED_CERT_TYPE,
-        failureMessage(
-          HResult.CERTSRV_E_UNSUPPORTED_CERT_TYPE,
-          undefined,
-          `Template: ${templateName}`,
-        ),
+        failureMessage(HResult.CERTSRV_E_UNSUPPORTED_CERT_TYPE, undefined, `Template: ${templateName}`),
       );
     }
     record.template = template.name;
@@ -253,15 +216,10 @@ export class SimCaEngine {
       attributeSubjectAltName2: this.options.attributeSubjectAltName2,
       now,
     });
-    if (decision.kind === "deny")
-      return this.reject(
-        record,
-        decision.hresult,
-        failureMessage(decision.hresult, undefined, decision.detail),
-      );
+    if (decision.kind === 'deny') return this.reject(record, decision.hresult, failureMessage(decision.hresult, undefined, decision.detail));
     record.validityDays = decision.validityDays;
-    if (decision.kind === "pend") {
-      record.status = "pending";
+    if (decision.kind === 'pend') {
+      record.status = 'pending';
       record.message = MESSAGE_UNDER_SUBMISSION;
       await this.store.put(record);
       return {
@@ -278,15 +236,12 @@ export class SimCaEngine {
     if (!this.isThisCa(caName)) return unknownCa(caName);
     const record = requestId === 0 ? undefined : this.store.get(requestId);
     if (record === undefined) {
-      const hresult =
-        requestId === 0
-          ? HResult.E_INVALIDARG
-          : HResult.CERTSRV_E_PROPERTY_EMPTY;
+      const hresult = requestId === 0 ? HResult.E_INVALIDARG : HResult.CERTSRV_E_PROPERTY_EMPTY;
       return {
         requestId,
         disposition: hresult,
         hresult,
-        message: failureMessage(hresult, "Error Retrieving Request"),
+        message: failureMessage(hresult, 'Error Retrieving Request'),
       };
     }
     return this.responseFor(record);
@@ -294,40 +249,27 @@ export class SimCaEngine {
 
   /** Certificate manager approval (certutil -resubmit): issues a pending request. */
   async approve(requestId: number): Promise<CaResponse> {
-    const record = this.pendingRecord(requestId, "approve");
+    const record = this.pendingRecord(requestId, 'approve');
     this.approving.add(requestId);
     try {
-      const csr = parseCsr(Buffer.from(record.csr, "base64"));
-      const template =
-        record.template === undefined
-          ? undefined
-          : this.templates.get(record.template);
+      const csr = parseCsr(Buffer.from(record.csr, 'base64'));
+      const template = record.template === undefined ? undefined : this.templates.get(record.template);
       if (template === undefined) {
         // Unpublished since submission: AD CS then fails the resubmission the same way.
         return await this.reject(
           record,
           HResult.CERTSRV_E_UNSUPPORTED_CERT_TYPE,
-          failureMessage(
-            HResult.CERTSRV_E_UNSUPPORTED_CERT_TYPE,
-            undefined,
-            `Template: ${record.template ?? ""}`,
-          ),
+          failureMessage(HResult.CERTSRV_E_UNSUPPORTED_CERT_TYPE, undefined, `Template: ${record.template ?? ''}`),
         );
       }
       const now = this.options.clock();
       const attributes = RequestAttributes.parse(record.attributes);
-      for (const pair of csr.nameValuePairs)
-        attributes.setDefault(pair.name, pair.value);
+      for (const pair of csr.nameValuePairs) attributes.setDefault(pair.name, pair.value);
       const decision = evaluatePolicy(template, csr, attributes, {
         attributeSubjectAltName2: this.options.attributeSubjectAltName2,
         now,
       });
-      if (decision.kind === "deny")
-        return await this.reject(
-          record,
-          decision.hresult,
-          failureMessage(decision.hresult, undefined, decision.detail),
-        );
+      if (decision.kind === 'deny') return await this.reject(record, decision.hresult, failureMessage(decision.hresult, undefined, decision.detail));
       return await this.issue(
         record,
         template,
@@ -345,13 +287,9 @@ export class SimCaEngine {
 
   /** Certificate manager denial (certutil -deny): retrieval then reports disposition 2. */
   async deny(requestId: number): Promise<CaResponse> {
-    const record = this.pendingRecord(requestId, "deny");
+    const record = this.pendingRecord(requestId, 'deny');
     const hresult = HResult.CERTSRV_E_ADMIN_DENIED_REQUEST;
-    await this.reject(
-      record,
-      hresult,
-      failureMessage(hresult, "Denied by Administrator"),
-    );
+    await this.reject(record, hresult, failureMessage(hresult, 'Denied by Administrator'));
     return this.responseFor(record);
   }
 
@@ -385,7 +323,7 @@ export class SimCaEngine {
     record: RequestRecord,
     template: Template,
     csr: CsrInfo,
-    decision: Extract<PolicyDecision, { kind: "issue" | "pend" }>,
+    decision: Extract<PolicyDecision, { kind: 'issue' | 'pend' }>,
     now: Date,
   ): Promise<CaResponse> {
     const issued = await this.ca.issue({
@@ -404,8 +342,8 @@ export class SimCaEngine {
         },
       ],
     });
-    record.status = "issued";
-    record.certificate = Buffer.from(issued.der).toString("base64");
+    record.status = 'issued';
+    record.certificate = Buffer.from(issued.der).toString('base64');
     record.serialNumber = issued.info.serialNumber;
     record.message = MESSAGE_ISSUED;
     record.resolvedAt = now.toISOString();
@@ -415,12 +353,8 @@ export class SimCaEngine {
   }
 
   /** Records a failure; on submission the failure HRESULT is the disposition (§2.4). */
-  private async reject(
-    record: RequestRecord,
-    hresult: number,
-    message: string,
-  ): Promise<CaResponse> {
-    record.status = "denied";
+  private async reject(record: RequestRecord, hresult: number, message: string): Promise<CaResponse> {
+    record.status = 'denied';
     record.hresult = hresult >>> 0;
     record.message = message;
     record.resolvedAt = this.options.clock().toISOString();
@@ -435,10 +369,8 @@ export class SimCaEngine {
 
   private responseFor(record: RequestRecord): CaResponse {
     switch (record.status) {
-      case "issued": {
-        const certificate = new Uint8Array(
-          Buffer.from(record.certificate ?? "", "base64"),
-        );
+      case 'issued': {
+        const certificate = new Uint8Array(Buffer.from(record.certificate ?? '', 'base64'));
         return {
           requestId: record.requestId,
           disposition: Disposition.ISSUED,
@@ -447,13 +379,13 @@ export class SimCaEngine {
           message: MESSAGE_ISSUED,
         };
       }
-      case "pending":
+      case 'pending':
         return {
           requestId: record.requestId,
           disposition: Disposition.UNDER_SUBMISSION,
           message: MESSAGE_UNDER_SUBMISSION,
         };
-      case "denied": {
+      case 'denied': {
         const r: CaResponse = {
           requestId: record.requestId,
           disposition: Disposition.DENIED,
@@ -467,16 +399,9 @@ export class SimCaEngine {
 
   private pendingRecord(requestId: number, action: string): RequestRecord {
     const record = this.store.get(requestId);
-    if (record === undefined)
-      throw new SimCaError(
-        "UNKNOWN_REQUEST",
-        `cannot ${action}: no request ${requestId}`,
-      );
-    if (record.status !== "pending" || this.approving.has(requestId)) {
-      throw new SimCaError(
-        "NOT_PENDING",
-        `cannot ${action}: request ${requestId} is ${this.approving.has(requestId) ? "being approved" : record.status}`,
-      );
+    if (record === undefined) throw new SimCaError('UNKNOWN_REQUEST', `cannot ${action}: no request ${requestId}`);
+    if (record.status !== 'pending' || this.approving.has(requestId)) {
+      throw new SimCaError('NOT_PENDING', `cannot ${action}: request ${requestId} is ${this.approving.has(requestId) ? 'being approved' : record.status}`);
     }
     return record;
   }
@@ -493,18 +418,11 @@ function unknownCa(name: string): CaResponse {
     requestId: 0,
     disposition: hresult,
     hresult,
-    message: failureMessage(
-      hresult,
-      "Error Constructing or Publishing Certificate",
-      `No CA named "${name}" (${hresultHex(hresult)}).`,
-    ),
+    message: failureMessage(hresult, 'Error Constructing or Publishing Certificate', `No CA named "${name}" (${hresultHex(hresult)}).`),
   };
 }
 
-async function createCa(
-  dir: string,
-  state: SimState,
-): Promise<CertificateAuthority> {
+async function createCa(dir: string, state: SimState): Promise<CertificateAuthority> {
   let issuing: CertificateAuthority;
   if (state.intermediate) {
     const root = await createRootCa({
@@ -512,7 +430,7 @@ async function createCa(
       key: state.caKey,
       validityDays: 7300,
     });
-    await root.save(join(dir, "root"));
+    await root.save(join(dir, 'root'));
     issuing = await root.createSubordinate({
       subject: `CN=${state.caName}`,
       key: state.caKey,
@@ -525,15 +443,12 @@ async function createCa(
       validityDays: 3650,
     });
   }
-  await issuing.save(join(dir, "ca"));
+  await issuing.save(join(dir, 'ca'));
+  await writeAtomic(join(dir, 'ca.pem'), encodePem('CERTIFICATE', issuing.root.der));
   await writeAtomic(
-    join(dir, "ca.pem"),
-    encodePem("CERTIFICATE", issuing.root.der),
-  );
-  await writeAtomic(
-    join(dir, "chain.pem"),
+    join(dir, 'chain.pem'),
     encodePemBlocks(
-      "CERTIFICATE",
+      'CERTIFICATE',
       issuing.chain.map((c) => c.der),
     ),
   );
@@ -542,7 +457,7 @@ async function createCa(
 
 /** DER BMPString (template names are at most 64 characters, so at most 128 octets). */
 function bmpString(s: string): Uint8Array {
-  const body = Buffer.from(s, "utf16le").swap16();
+  const body = Buffer.from(s, 'utf16le').swap16();
   const length = body.length < 0x80 ? [body.length] : [0x81, body.length];
   return new Uint8Array(Buffer.concat([Buffer.from([0x1e, ...length]), body]));
 }

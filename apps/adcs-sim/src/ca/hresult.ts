@@ -41,46 +41,32 @@ export const HResult = {
 export type HResultName = keyof typeof HResult;
 
 const TEXT: Readonly<Record<number, string>> = {
-  [HResult.E_INVALIDARG]: "The parameter is incorrect.",
-  [HResult.ERROR_INVALID_DATA]: "The data is invalid.",
-  [HResult.NTE_BAD_SIGNATURE]: "Invalid Signature.",
-  [HResult.NTE_BAD_ALGID]: "Invalid algorithm specified.",
-  [HResult.CERTSRV_E_BAD_REQUESTSUBJECT]:
-    "The request subject name is invalid or too long.",
-  [HResult.CERTSRV_E_PROPERTY_EMPTY]: "The requested property value is empty.",
-  [HResult.CERTSRV_E_TEMPLATE_DENIED]:
-    "The permissions on the certificate template do not allow the current user to enroll for this type of certificate.",
-  [HResult.CERTSRV_E_ADMIN_DENIED_REQUEST]:
-    "The request was denied by a certificate manager or CA administrator.",
-  [HResult.CERTSRV_E_UNSUPPORTED_CERT_TYPE]:
-    "The requested certificate template is not supported by this CA.",
-  [HResult.CERTSRV_E_NO_CERT_TYPE]:
-    "The request contains no certificate template information.",
-  [HResult.CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED]:
-    "The request is missing a required Subject Alternate name extension.",
-  [HResult.CERTSRV_E_SUBJECT_DNS_REQUIRED]:
-    "The Domain Name System (DNS) name is unavailable and cannot be added to the Subject Alternate name.",
-  [HResult.CERTSRV_E_KEY_LENGTH]:
-    "The public key does not meet the minimum size required by the specified certificate template.",
-  [HResult.CERTSRV_E_SUBJECT_EMAIL_REQUIRED]:
-    "The e-mail name is unavailable and cannot be added to the Subject or Subject Alternate name.",
-  [HResult.CERT_E_INVALID_NAME]:
-    "The certificate has an invalid name. The name is not included in the permitted list or is explicitly excluded.",
+  [HResult.E_INVALIDARG]: 'The parameter is incorrect.',
+  [HResult.ERROR_INVALID_DATA]: 'The data is invalid.',
+  [HResult.NTE_BAD_SIGNATURE]: 'Invalid Signature.',
+  [HResult.NTE_BAD_ALGID]: 'Invalid algorithm specified.',
+  [HResult.CERTSRV_E_BAD_REQUESTSUBJECT]: 'The request subject name is invalid or too long.',
+  [HResult.CERTSRV_E_PROPERTY_EMPTY]: 'The requested property value is empty.',
+  [HResult.CERTSRV_E_TEMPLATE_DENIED]: 'The permissions on the certificate template do not allow the current user to enroll for this type of certificate.',
+  [HResult.CERTSRV_E_ADMIN_DENIED_REQUEST]: 'The request was denied by a certificate manager or CA administrator.',
+  [HResult.CERTSRV_E_UNSUPPORTED_CERT_TYPE]: 'The requested certificate template is not supported by this CA.',
+  [HResult.CERTSRV_E_NO_CERT_TYPE]: 'The request contains no certificate template information.',
+  [HResult.CERTSRV_E_SUBJECT_ALT_NAME_REQUIRED]: 'The request is missing a required Subject Alternate name extension.',
+  [HResult.CERTSRV_E_SUBJECT_DNS_REQUIRED]: 'The Domain Name System (DNS) name is unavailable and cannot be added to the Subject Alternate name.',
+  [HResult.CERTSRV_E_KEY_LENGTH]: 'The public key does not meet the minimum size required by the specified certificate template.',
+  [HResult.CERTSRV_E_SUBJECT_EMAIL_REQUIRED]: 'The e-mail name is unavailable and cannot be added to the Subject or Subject Alternate name.',
+  [HResult.CERT_E_INVALID_NAME]: 'The certificate has an invalid name. The name is not included in the permitted list or is explicitly excluded.',
 };
 
 export function hresultHex(value: number): string {
-  return "0x" + (value >>> 0).toString(16).toUpperCase().padStart(8, "0");
+  return '0x' + (value >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
 /** "Denied by Policy Module  0x80094800, The requested certificate template is not supported by this CA." */
-export function failureMessage(
-  hresult: number,
-  prefix = "Denied by Policy Module",
-  detail?: string,
-): string {
-  const text = TEXT[hresult >>> 0] ?? "Unknown error.";
-  return `${prefix}  ${hresultHex(hresult)}, ${text}${detail ? ` ${detail}` : ""}`;
+export function failureMessage(hresult: number, prefix = 'Denied by Policy Module', detail?: string): string {
+  const text = TEXT[hresult >>> 0] ?? 'Unknown error.';
+  return `${prefix}  ${hresultHex(hresult)}, ${text}${detail ? ` ${detail}` : ''}`;
 }
 
-export const MESSAGE_ISSUED = "Issued";
-export const MESSAGE_UNDER_SUBMISSION = "Taken Under Submission";
+export const MESSAGE_ISSUED = 'Issued';
+export const MESSAGE_UNDER_SUBMISSION = 'Taken Under Submission';

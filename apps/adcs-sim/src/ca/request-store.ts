@@ -6,11 +6,11 @@
  * is ignored) and compacts. This keeps a long benchmark from rewriting every certificate on every
  * request while no state is ever half-written.
  */
-import { open, readFile, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
-import { randomInt } from "node:crypto";
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomInt } from 'node:crypto';
 
-export type RequestStatus = "pending" | "issued" | "denied";
+export type RequestStatus = 'pending' | 'issued' | 'denied';
 
 export interface RequestRecord {
   requestId: number;
@@ -68,21 +68,15 @@ export class RequestStore {
    * [1000, 9000) so clients cannot get away with assuming small fixed ids; the base persists.
    */
   static async open(dir: string): Promise<RequestStore> {
-    const snapshotPath = join(dir, "requests.json");
+    const snapshotPath = join(dir, 'requests.json');
     let snapshot: Snapshot;
     try {
-      snapshot = JSON.parse(await readFile(snapshotPath, "utf8")) as Snapshot;
-      if (
-        snapshot.version !== 1 ||
-        !Number.isInteger(snapshot.nextRequestId) ||
-        !Array.isArray(snapshot.requests)
-      ) {
-        throw new Error(
-          `${snapshotPath}: unsupported or corrupt request database`,
-        );
+      snapshot = JSON.parse(await readFile(snapshotPath, 'utf8')) as Snapshot;
+      if (snapshot.version !== 1 || !Number.isInteger(snapshot.nextRequestId) || !Array.isArray(snapshot.requests)) {
+        throw new Error(`${snapshotPath}: unsupported or corrupt request database`);
       }
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       snapshot = {
         version: 1,
         nextRequestId: randomInt(1000, 9000),
@@ -106,9 +100,7 @@ export class RequestStore {
   }
 
   list(status?: RequestStatus): RequestRecord[] {
-    return [...this.records.values()]
-      .filter((r) => status === undefined || r.status === status)
-      .map((r) => ({ ...r }));
+    return [...this.records.values()].filter((r) => status === undefined || r.status === status).map((r) => ({ ...r }));
   }
 
   /** Stores a new or changed record; resolves once it is durable. */
@@ -116,9 +108,9 @@ export class RequestStore {
     this.records.set(record.requestId, { ...record });
     const line: JournalLine = { nextRequestId: this.nextId, record };
     await this.enqueue(async () => {
-      const fh = await open(join(this.dir, "requests.journal"), "a");
+      const fh = await open(join(this.dir, 'requests.journal'), 'a');
       try {
-        await fh.appendFile(JSON.stringify(line) + "\n");
+        await fh.appendFile(JSON.stringify(line) + '\n');
         await fh.sync();
       } finally {
         await fh.close();
@@ -135,30 +127,23 @@ export class RequestStore {
   private async replayJournal(): Promise<void> {
     let text: string;
     try {
-      text = await readFile(join(this.dir, "requests.journal"), "utf8");
+      text = await readFile(join(this.dir, 'requests.journal'), 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
     }
-    const lines = text.split("\n");
+    const lines = text.split('\n');
     lines.forEach((raw, i) => {
-      if (raw.trim() === "") return;
+      if (raw.trim() === '') return;
       let line: JournalLine;
       try {
         line = JSON.parse(raw) as JournalLine;
       } catch (e) {
         if (i >= lines.length - 2) return; // torn final append: the write never completed
-        throw new Error(
-          `requests.journal line ${i + 1} is corrupt: ${(e as Error).message}`,
-          { cause: e },
-        );
+        throw new Error(`requests.journal line ${i + 1} is corrupt: ${(e as Error).message}`, { cause: e });
       }
       this.records.set(line.record.requestId, line.record);
-      this.nextId = Math.max(
-        this.nextId,
-        line.nextRequestId,
-        line.record.requestId + 1,
-      );
+      this.nextId = Math.max(this.nextId, line.nextRequestId, line.record.requestId + 1);
     });
   }
 
@@ -172,9 +157,9 @@ export class RequestStore {
       nextRequestId: this.nextId,
       requests: [...this.records.values()],
     };
-    const path = join(this.dir, "requests.json");
+    const path = join(this.dir, 'requests.json');
     const tmp = `${path}.${process.pid}.tmp`;
-    const fh = await open(tmp, "w", 0o600);
+    const fh = await open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(JSON.stringify(snapshot));
       await fh.sync();
@@ -182,7 +167,7 @@ export class RequestStore {
       await fh.close();
     }
     await rename(tmp, path);
-    await rm(join(this.dir, "requests.journal"), { force: true });
+    await rm(join(this.dir, 'requests.journal'), { force: true });
     this.journalLines = 0;
   }
 

@@ -119,7 +119,14 @@ export async function decodeCapture(file: string, port: number, password: string
     .filter((l) => l.trim() !== '')
     .map((line) => {
       const [frame, type, bindUuid, opnum, authLevel, decrypted] = line.split('|');
-      return { frame: Number(frame), type: Number(type), bindUuid: bindUuid ?? '', opnum: opnum ?? '', authLevel: authLevel ?? '', decrypted: (decrypted ?? '') !== '' };
+      return {
+        frame: Number(frame),
+        type: Number(type),
+        bindUuid: bindUuid ?? '',
+        opnum: opnum ?? '',
+        authLevel: authLevel ?? '',
+        decrypted: (decrypted ?? '') !== '',
+      };
     });
   const malformed = await run('tshark', [...base, '-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number', '-e', '_ws.col.Info']);
   return { packets, malformed: malformed.stdout.split('\n').filter((l) => l.trim() !== '') };

@@ -43,7 +43,8 @@ export class CredentialGuard {
     const set = await this.redis.set(this.key, value, 'NX');
     this.cached = { blocked: set ? value : await this.redis.get(this.key), at: Date.now() };
     this.gauge.set({ credential: this.label }, 1);
-    if (set) this.logger.error({ credential: this.label, reason }, 'authentication failed: credential blocked for every worker until the password is corrected');
+    if (set)
+      this.logger.error({ credential: this.label, reason }, 'authentication failed: credential blocked for every worker until the password is corrected');
   }
 
   async clear(): Promise<void> {

@@ -46,7 +46,11 @@ export class IcprCaClient implements CaClient {
   constructor(private readonly options: IcprCaClientOptions) {
     if (options.targets.length === 0) throw new CaError(EnrollErrorCode.CONFIG, `CA pool ${options.name} has no targets`, false);
     this.pool = new IcprPool(options.pool);
-    this.calls = options.metrics.counter('ca_calls_total', 'MS-ICPR calls by CA and result (issued, pending, denied or an error code)', ['pool', 'ca', 'result']);
+    this.calls = options.metrics.counter('ca_calls_total', 'MS-ICPR calls by CA and result (issued, pending, denied or an error code)', [
+      'pool',
+      'ca',
+      'result',
+    ]);
     this.latency = options.metrics.histogram('ca_call_seconds', 'MS-ICPR call latency by CA', ['pool', 'ca']);
     this.duplicates = options.metrics.counter(
       'ca_possible_duplicate_total',
@@ -99,9 +103,14 @@ export class IcprCaClient implements CaClient {
       if (breaker && !breaker.allows()) continue;
       tried++;
       try {
-        const outcome = await this.call(target, breaker, (info) => fn(target, info), (sent) => {
-          if (sent) sentBefore = label(target);
-        });
+        const outcome = await this.call(
+          target,
+          breaker,
+          (info) => fn(target, info),
+          (sent) => {
+            if (sent) sentBefore = label(target);
+          },
+        );
         return outcome;
       } catch (e) {
         last = e;
@@ -110,7 +119,10 @@ export class IcprCaClient implements CaClient {
           // acme2certifier #154: the CA may have recorded the request before the connection
           // failed; sending it again can create a second request. Count and log for audit.
           this.duplicates.inc({ pool: this.options.name, ca: sentBefore });
-          this.options.logger.warn({ pool: this.options.name, ca: sentBefore, requestKey: auditKey }, 'request may have reached the CA before the failure; retrying may duplicate it');
+          this.options.logger.warn(
+            { pool: this.options.name, ca: sentBefore, requestKey: auditKey },
+            'request may have reached the CA before the failure; retrying may duplicate it',
+          );
           sentBefore = undefined;
         }
         this.options.logger.warn({ pool: this.options.name, ca: label(target), err: e.message }, 'CA call failed; trying the next CA of the pool');
@@ -120,7 +132,12 @@ export class IcprCaClient implements CaClient {
     throw last;
   }
 
-  private async call(target: IcprCaTarget, breaker: CircuitBreaker | undefined, fn: (info: PoolCallInfo) => Promise<IcprResult>, onSent?: (sent: boolean) => void): Promise<CaOutcome> {
+  private async call(
+    target: IcprCaTarget,
+    breaker: CircuitBreaker | undefined,
+    fn: (info: PoolCallInfo) => Promise<IcprResult>,
+    onSent?: (sent: boolean) => void,
+  ): Promise<CaOutcome> {
     const ca = label(target);
     const pool = this.options.name;
     const ref = (requestId: number): PendingRef => ({ caRequestId: requestId, host: target.host, caName: target.caName });

@@ -99,7 +99,13 @@ export function resultFromOutcome(data: Pick<EnrollJob, 'requestKey' | 'protocol
   const base = { requestKey: data.requestKey, protocol: data.protocol, attempts, completedAt: new Date().toISOString() };
   switch (outcome.kind) {
     case 'issued':
-      return { ...base, outcome: 'issued', certificate: outcome.certificate.toString('base64'), chain: outcome.chain.map((c) => c.toString('base64')), ca: outcome.ca };
+      return {
+        ...base,
+        outcome: 'issued',
+        certificate: outcome.certificate.toString('base64'),
+        chain: outcome.chain.map((c) => c.toString('base64')),
+        ca: outcome.ca,
+      };
     case 'pending':
       return { ...base, outcome: 'pending', ca: outcome.ca, message: outcome.message };
     case 'denied':

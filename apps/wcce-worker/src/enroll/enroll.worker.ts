@@ -58,9 +58,7 @@ export class EnrollWorker {
       maxStalledCount: 3,
     });
     this.worker.on('error', (e) => options.logger.error({ err: e }, 'enroll worker error'));
-    this.worker.on('failed', (job, e) =>
-      options.logger.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: e.message }, 'enroll attempt failed'),
-    );
+    this.worker.on('failed', (job, e) => options.logger.warn({ jobId: job?.id, attemptsMade: job?.attemptsMade, err: e.message }, 'enroll attempt failed'));
   }
 
   /** Stop fetching, let in-flight jobs finish within the drain bound, then close. */

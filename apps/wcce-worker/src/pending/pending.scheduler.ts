@@ -105,7 +105,15 @@ export class PendingPoller {
       const info = toErrorInfo(e);
       this.polls.inc({ result: info.code });
       if (!(e instanceof CaError && (e.retryable || e.code === EnrollErrorCode.AUTH_FAILED))) {
-        const result = { requestKey: data.enroll.requestKey, protocol: data.enroll.protocol, outcome: 'denied' as const, error: info, ca: data.ca, attempts: 1, completedAt: new Date().toISOString() };
+        const result = {
+          requestKey: data.enroll.requestKey,
+          protocol: data.enroll.protocol,
+          outcome: 'denied' as const,
+          error: info,
+          ca: data.ca,
+          attempts: 1,
+          completedAt: new Date().toISOString(),
+        };
         await this.results.publish(result, resultJobIdFor(data.enrollJobId, 'denied'));
         return;
       }
@@ -116,7 +124,10 @@ export class PendingPoller {
         requestKey: data.enroll.requestKey,
         protocol: data.enroll.protocol,
         outcome: 'failed' as const,
-        error: { code: EnrollErrorCode.PENDING_EXPIRED, message: `CA request ${data.ca.caRequestId} on ${data.ca.host}/${data.ca.caName} still pending after ${Math.round(age / 1000)} s` },
+        error: {
+          code: EnrollErrorCode.PENDING_EXPIRED,
+          message: `CA request ${data.ca.caRequestId} on ${data.ca.host}/${data.ca.caName} still pending after ${Math.round(age / 1000)} s`,
+        },
         attempts: 1,
         completedAt: new Date().toISOString(),
       };

@@ -34,11 +34,19 @@ export class LocalCaClientDouble implements CaClient {
       case 'transient':
         throw new CaError(EnrollErrorCode.CA_UNREACHABLE, 'double: connection reset', true, { host: 'double.invalid' });
       case 'deny':
-        return { kind: 'denied', error: { code: EnrollErrorCode.CA_DENIED, message: 'Denied by Policy Module', status: '0x80094012', statusName: 'CERTSRV_E_TEMPLATE_DENIED' } };
+        return {
+          kind: 'denied',
+          error: { code: EnrollErrorCode.CA_DENIED, message: 'Denied by Policy Module', status: '0x80094012', statusName: 'CERTSRV_E_TEMPLATE_DENIED' },
+        };
       case 'pending':
         return { kind: 'pending', ca: this.ref(), message: 'Taken Under Submission' };
       case 'issue': {
-        const issued = await this.ca.issue({ csr: new Uint8Array(request.csrDer), validityDays: 30, keyUsages: ['digitalSignature'], extendedKeyUsages: ['1.3.6.1.5.5.7.3.1'] });
+        const issued = await this.ca.issue({
+          csr: new Uint8Array(request.csrDer),
+          validityDays: 30,
+          keyUsages: ['digitalSignature'],
+          extendedKeyUsages: ['1.3.6.1.5.5.7.3.1'],
+        });
         return { kind: 'issued', certificate: Buffer.from(issued.der), chain: issued.chain.slice(1).map((c) => Buffer.from(c)), ca: this.ref() };
       }
     }

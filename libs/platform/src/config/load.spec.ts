@@ -49,7 +49,9 @@ describe(loadConfig.name, () => {
       writeFileSync(join(dir, 'pw'), 'from-file\n');
       const sut = loadConfig('t', schema, { REDIS_URL: 'redis://h', WCCE_PASSWORD: 'from-env', WCCE_PASSWORD_FILE: join(dir, 'pw') });
       expect(sut.WCCE_PASSWORD.reveal()).toBe('from-file');
-      expect(() => loadConfig('t', schema, { REDIS_URL: 'redis://h', WCCE_PASSWORD_FILE: join(dir, 'missing') })).toThrow(/WCCE_PASSWORD_FILE: cannot read .*ENOENT/);
+      expect(() => loadConfig('t', schema, { REDIS_URL: 'redis://h', WCCE_PASSWORD_FILE: join(dir, 'missing') })).toThrow(
+        /WCCE_PASSWORD_FILE: cannot read .*ENOENT/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

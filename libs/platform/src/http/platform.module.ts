@@ -20,7 +20,10 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() res: FastifyReply): Promise<void> {
     const report = await this.health.readiness();
-    await res.status(report.ok ? 200 : 503).header('cache-control', 'no-store').send(report);
+    await res
+      .status(report.ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(report);
   }
 }
 

@@ -39,10 +39,11 @@ export function enrollments0001(dialect: DatabaseDialect): Migration {
       await db.schema.createIndex('enrollments_status_updated_at_idx').on('enrollments').columns(['status', 'updated_at']).execute();
 
       const results = db.schema.createTable('enrollment_results');
-      await (dialect === 'postgres'
-        ? results.addColumn('id', 'bigserial', (c) => c.primaryKey())
-        : // INTEGER PRIMARY KEY is SQLite's rowid alias; AUTOINCREMENT never reuses ids.
-          results.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      await (
+        dialect === 'postgres'
+          ? results.addColumn('id', 'bigserial', (c) => c.primaryKey())
+          : // INTEGER PRIMARY KEY is SQLite's rowid alias; AUTOINCREMENT never reuses ids.
+            results.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
       )
         .addColumn('protocol', 'text', (c) => c.notNull())
         .addColumn('request_key', 'text', (c) => c.notNull())

@@ -60,7 +60,12 @@ export function aDeniedResult(overrides: Partial<DeniedResult> = {}): DeniedResu
     outcome: 'denied',
     attempts: 1,
     completedAt: '2025-01-02T03:06:00.000Z',
-    error: { code: 'CA_DENIED', message: 'The requested certificate template is not supported by this CA.', status: '0x80094800', statusName: 'CERTSRV_E_UNSUPPORTED_CERT_TYPE' },
+    error: {
+      code: 'CA_DENIED',
+      message: 'The requested certificate template is not supported by this CA.',
+      status: '0x80094800',
+      statusName: 'CERTSRV_E_UNSUPPORTED_CERT_TYPE',
+    },
     ca: CA,
     ...overrides,
   };

@@ -120,7 +120,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (values.hashes) throw new UsageError('--hashes is NTLM only; with -k give --password, --keytab or --ccache');
       if (!password && !values.keytab && !ccache) throw new UsageError('-k needs --password (or WCCE_PASSWORD), --keytab, --ccache or KRB5CCNAME');
     } else {
-      if (values.keytab || values.ccache || (values['dc-ip'] as string[]).length || (values.kdc as string[]).length) throw new UsageError('--keytab, --ccache, --dc-ip and --kdc need -k/--kerberos');
+      if (values.keytab || values.ccache || (values['dc-ip'] as string[]).length || (values.kdc as string[]).length)
+        throw new UsageError('--keytab, --ccache, --dc-ip and --kdc need -k/--kerberos');
       if (!password && !values.hashes) throw new UsageError('give --password, --hashes or WCCE_PASSWORD');
     }
     const timeoutS = Number(values.timeout);
@@ -173,13 +174,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
 
     if (result.status === 'pending') {
-      report(io, json, { status: 'pending', requestId: result.requestId, message: result.message }, `pending: request id ${result.requestId} (${result.message ?? 'Taken Under Submission'})`);
+      report(
+        io,
+        json,
+        { status: 'pending', requestId: result.requestId, message: result.message },
+        `pending: request id ${result.requestId} (${result.message ?? 'Taken Under Submission'})`,
+      );
       return ExitCode.PENDING;
     }
     const chain = result.pkcs7 ? safeChain(result.pkcs7, result.certificate) : [];
     const pem = [certificatePem(result.certificate), ...chain.map((c) => certificatePem(c))].join('');
     await writeFile(out, pem);
-    report(io, json, { status: 'issued', requestId: result.requestId, out, chainLength: chain.length }, `issued: request id ${result.requestId}, certificate and ${chain.length} chain certificate(s) written to ${out}`);
+    report(
+      io,
+      json,
+      { status: 'issued', requestId: result.requestId, out, chainLength: chain.length },
+      `issued: request id ${result.requestId}, certificate and ${chain.length} chain certificate(s) written to ${out}`,
+    );
     return ExitCode.ISSUED;
   } catch (e) {
     if (e instanceof UsageError) {
@@ -196,7 +207,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     report(
       io,
       json,
-      { status: exitName(code), code: err.code, message: err.message, ...details, ...(err.status !== undefined ? { hresult: hex32(err.status) } : {}), ...(hresultName ? { hresultName } : {}) },
+      {
+        status: exitName(code),
+        code: err.code,
+        message: err.message,
+        ...details,
+        ...(err.status !== undefined ? { hresult: hex32(err.status) } : {}),
+        ...(hresultName ? { hresultName } : {}),
+      },
       `${exitName(code)}: ${err.message}`,
       true,
     );
@@ -208,7 +226,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 
 function safeChain(pkcs7: Buffer, leaf: Buffer): Uint8Array[] {
   try {
-    return readPkcs7Chain(pkcs7, { leaf }).chain.slice(1).map((c) => c.der);
+    return readPkcs7Chain(pkcs7, { leaf })
+      .chain.slice(1)
+      .map((c) => c.der);
   } catch {
     return [];
   }

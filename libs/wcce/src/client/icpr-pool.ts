@@ -104,7 +104,10 @@ export class IcprPool {
       })();
       const result = await withDeadline(work, deadline, `MS-ICPR call to ${target.host}`, () => {
         // The association is in an unknown state once abandoned: never reuse it.
-        void work.then((_v) => conn?.close(), () => conn?.close());
+        void work.then(
+          (_v) => conn?.close(),
+          () => conn?.close(),
+        );
       });
       keep = true;
       return result;

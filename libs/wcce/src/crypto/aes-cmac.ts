@@ -1,4 +1,4 @@
-import { createCipheriv } from "node:crypto";
+import { createCipheriv } from 'node:crypto';
 
 /**
  * AES-CMAC (RFC 4493) on node:crypto, which has AES but no CMAC. Used for SMB 3.x signing
@@ -9,11 +9,9 @@ const BLOCK = 16;
 /** RFC 4493 2.3: the constant R_b for a 128-bit block cipher. */
 const RB = 0x87;
 
-function algorithm(key: Buffer, mode: "ecb" | "cbc"): string {
+function algorithm(key: Buffer, mode: 'ecb' | 'cbc'): string {
   if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
-    throw new RangeError(
-      `AES-CMAC key must be 16, 24 or 32 bytes, got ${key.length}`,
-    );
+    throw new RangeError(`AES-CMAC key must be 16, 24 or 32 bytes, got ${key.length}`);
   }
   return `aes-${key.length * 8}-${mode}`;
 }
@@ -31,9 +29,7 @@ function doubleBlock(block: Buffer): Buffer {
 
 /** RFC 4493 2.3 Generate_Subkey: returns [K1, K2]. */
 export function cmacSubkeys(key: Buffer): [Buffer, Buffer] {
-  const ecb = createCipheriv(algorithm(key, "ecb"), key, null).setAutoPadding(
-    false,
-  );
+  const ecb = createCipheriv(algorithm(key, 'ecb'), key, null).setAutoPadding(false);
   const l = Buffer.concat([ecb.update(Buffer.alloc(BLOCK)), ecb.final()]);
   const k1 = doubleBlock(l);
   return [k1, doubleBlock(k1)];
@@ -50,14 +46,9 @@ export function aesCmac(key: Buffer, message: Uint8Array): Buffer {
   const lastStart = (blocks - 1) * BLOCK;
   if (!complete) data[message.length] = 0x80;
   const subkey = complete ? k1 : k2;
-  for (let i = 0; i < BLOCK; i++)
-    data[lastStart + i] = data[lastStart + i]! ^ subkey[i]!;
+  for (let i = 0; i < BLOCK; i++) data[lastStart + i] = data[lastStart + i]! ^ subkey[i]!;
   // CBC-MAC with a zero IV: the MAC is the last ciphertext block.
-  const cbc = createCipheriv(
-    algorithm(key, "cbc"),
-    key,
-    Buffer.alloc(BLOCK),
-  ).setAutoPadding(false);
+  const cbc = createCipheriv(algorithm(key, 'cbc'), key, Buffer.alloc(BLOCK)).setAutoPadding(false);
   const out = Buffer.concat([cbc.update(data), cbc.final()]);
   return Buffer.from(out.subarray(out.length - BLOCK));
 }

@@ -81,9 +81,7 @@ describe(Rc4.name, () => {
 describe(rc4k.name, () => {
   it('is RC4 with a fresh key schedule (RFC 6229 key 0x0102030405, offset 0)', () => {
     const sut = rc4k;
-    expect(sut(Buffer.from('0102030405', 'hex'), Buffer.alloc(16)).toString('hex')).toBe(
-      'b2396305f03dc027ccc3524a0a1118a8',
-    );
+    expect(sut(Buffer.from('0102030405', 'hex'), Buffer.alloc(16)).toString('hex')).toBe('b2396305f03dc027ccc3524a0a1118a8');
   });
 });
 

@@ -54,7 +54,12 @@ function fixture(opts: { server?: Partial<RpcServerOptions>; pipe?: InMemoryPipe
   return { sut: new RpcClient(pipe, opts.client), pipe, server, callers };
 }
 
-function secured(level: RpcAuthLevel, extra: Partial<RpcBindOptions> = {}, toy: ToySecurityOptions = {}, authType: RpcAuthType = RpcAuthType.WINNT): RpcBindOptions {
+function secured(
+  level: RpcAuthLevel,
+  extra: Partial<RpcBindOptions> = {},
+  toy: ToySecurityOptions = {},
+  authType: RpcAuthType = RpcAuthType.WINNT,
+): RpcBindOptions {
   return { syntax: TEST_IF, security: { context: new ToySecurityContext('initiator', toy), authType, authLevel: level }, ...extra };
 }
 
@@ -76,7 +81,14 @@ describe(RpcClient.name, () => {
     it('binds, reports the negotiated binding and echoes a stub', async () => {
       const { sut, pipe } = fixture();
       const binding = await sut.bind({ syntax: TEST_IF });
-      expect(binding).toMatchObject({ contextId: 0, maxXmitFrag: 4280, maxRecvFrag: 4280, assocGroupId: 0x12345, secondaryAddress: '\\PIPE\\test', authLevel: RpcAuthLevel.NONE });
+      expect(binding).toMatchObject({
+        contextId: 0,
+        maxXmitFrag: 4280,
+        maxRecvFrag: 4280,
+        assocGroupId: 0x12345,
+        secondaryAddress: '\\PIPE\\test',
+        authLevel: RpcAuthLevel.NONE,
+      });
       await expect(sut.call(Op.ECHO, Buffer.from('hello'))).resolves.toEqual(Buffer.from('hello'));
       // impacket's numbering: BIND = 1, first REQUEST = 2 (research notes §1.5)
       expect(pipe.sent.map((p) => [decodeCommonHeader(p).ptype, decodeCommonHeader(p).callId])).toEqual([
@@ -305,11 +317,15 @@ describe(RpcClient.name, () => {
       ['truncated', (p: Buffer) => p.subarray(0, p.length - 3), 'frag_length'],
       ['a wrong version', (p: Buffer) => ((p[0] = 9), p), 'rpc_vers'],
       ['an unexpected packet type', (p: Buffer) => ((p[2] = PacketType.BIND_ACK), p), 'PTYPE'],
-      ['a fragment larger than max_recv_frag', (p: Buffer) => {
-        const big = Buffer.concat([p, Buffer.alloc(2000)]);
-        big.writeUInt16LE(big.length, 8);
-        return big;
-      }, 'frag_length'],
+      [
+        'a fragment larger than max_recv_frag',
+        (p: Buffer) => {
+          const big = Buffer.concat([p, Buffer.alloc(2000)]);
+          big.writeUInt16LE(big.length, 8);
+          return big;
+        },
+        'frag_length',
+      ],
     ])('refuses a %s response PDU', async (_name, garble, field) => {
       const { sut } = fixture({ pipe: { toClient: (pdu, i) => (i === 1 ? garble(pdu) : pdu) } });
       await sut.bind({ syntax: TEST_IF, maxRecvFrag: 1024 });
@@ -318,11 +334,14 @@ describe(RpcClient.name, () => {
 
     it.each([
       ['garbage', () => Buffer.from('not an rpc pdu at all')],
-      ['a truncated request', (p: Buffer) => {
-        const cut = Buffer.from(p.subarray(0, 20));
-        cut.writeUInt16LE(20, 8);
-        return cut;
-      }],
+      [
+        'a truncated request',
+        (p: Buffer) => {
+          const cut = Buffer.from(p.subarray(0, 20));
+          cut.writeUInt16LE(20, 8);
+          return cut;
+        },
+      ],
     ])('gets a protocol-error FAULT from the server for %s', async (_name, garble) => {
       const { sut } = fixture({ pipe: { toServer: (pdu, i) => (i === 1 ? garble(pdu) : pdu) } });
       await sut.bind({ syntax: TEST_IF });

@@ -119,7 +119,10 @@ export class RpcClient {
     if (this.binding) throw new WcceError('PROTOCOL', 'association already bound', { retryable: false });
     const maxXmit = options.maxXmitFrag ?? DEFAULT_MAX_FRAG;
     const maxRecv = options.maxRecvFrag ?? DEFAULT_MAX_FRAG;
-    for (const [name, v] of [['maxXmitFrag', maxXmit], ['maxRecvFrag', maxRecv]] as const) {
+    for (const [name, v] of [
+      ['maxXmitFrag', maxXmit],
+      ['maxRecvFrag', maxRecv],
+    ] as const) {
       if (!Number.isInteger(v) || v < 256 || v > 0xffff) throw new WcceError('CONFIG', `${name} ${v} outside 256..65535`);
     }
     const contextId = options.contextId ?? 0;
@@ -130,8 +133,7 @@ export class RpcClient {
     const authContextId = sec?.authContextId ?? DEFAULT_AUTH_CONTEXT_ID;
     const contexts = [{ contextId, abstractSyntax: options.syntax, transferSyntaxes: [NDR20_SYNTAX] }];
     const callId = this.allocCallId();
-    const authFor = (token: Buffer) =>
-      sec ? { authType: sec.authType, authLevel: sec.authLevel, authContextId, authValue: token } : undefined;
+    const authFor = (token: Buffer) => (sec ? { authType: sec.authType, authLevel: sec.authLevel, authContextId, authValue: token } : undefined);
 
     const firstToken = sec ? await this.step(sec.context, undefined) : undefined;
     const bindPdu = encodeBind({
@@ -281,7 +283,12 @@ export class RpcClient {
       }
       const isFirst = (header.flags & PfcFlags.FIRST_FRAG) !== 0;
       if (isFirst !== (index === 0)) {
-        throw new WcceProtocolError('ResponsePdu', 'pfc_flags', 3, index === 0 ? 'first fragment without PFC_FIRST_FRAG' : 'PFC_FIRST_FRAG in the middle of a response');
+        throw new WcceProtocolError(
+          'ResponsePdu',
+          'pfc_flags',
+          3,
+          index === 0 ? 'first fragment without PFC_FIRST_FRAG' : 'PFC_FIRST_FRAG in the middle of a response',
+        );
       }
       const frame = decodeResponse(pdu);
       const part = openCallFragment(pdu, frame, this.security);

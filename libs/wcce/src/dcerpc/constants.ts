@@ -125,10 +125,7 @@ export const BindNakReason = {
   INVALID_CHECKSUM: 9,
 } as const;
 
-const NAK_NAMES = Object.fromEntries(Object.entries(BindNakReason).map(([k, v]) => [v, k.toLowerCase()])) as Record<
-  number,
-  string
->;
+const NAK_NAMES = Object.fromEntries(Object.entries(BindNakReason).map(([k, v]) => [v, k.toLowerCase()])) as Record<number, string>;
 
 export function bindNakReasonName(reason: number): string {
   return NAK_NAMES[reason] ?? `reason ${reason}`;

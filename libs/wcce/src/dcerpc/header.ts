@@ -1,13 +1,6 @@
 import { ByteReader } from '../util/reader.js';
 import { ByteWriter } from '../util/writer.js';
-import {
-  COMMON_HEADER_LENGTH,
-  DREP_LE,
-  RPC_VERSION,
-  RPC_VERSION_MINOR,
-  SEC_TRAILER_LENGTH,
-  packetTypeName,
-} from './constants.js';
+import { COMMON_HEADER_LENGTH, DREP_LE, RPC_VERSION, RPC_VERSION_MINOR, SEC_TRAILER_LENGTH, packetTypeName } from './constants.js';
 
 /**
  * The 16-byte common header of every connection-oriented PDU (C706 12.6.3.1) and the
@@ -58,7 +51,11 @@ export function writeCommonHeader(w: ByteWriter, h: Omit<CommonHeader, 'drep' | 
 
 export function encodeSecTrailer(t: Omit<SecTrailer, 'authReserved'> & { authReserved?: number }): Buffer {
   const w = new ByteWriter(SEC_TRAILER_LENGTH);
-  w.u8(t.authType).u8(t.authLevel).u8(t.authPadLength).u8(t.authReserved ?? 0).u32(t.authContextId);
+  w.u8(t.authType)
+    .u8(t.authLevel)
+    .u8(t.authPadLength)
+    .u8(t.authReserved ?? 0)
+    .u32(t.authContextId);
   return w.toBuffer();
 }
 

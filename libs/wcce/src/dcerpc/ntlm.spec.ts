@@ -77,7 +77,12 @@ describe(`${RpcClient.name} with NTLM`, () => {
     const out = await sut.call(0, stub);
     expect(transport.seen).toEqual(['bind', 'auth3', 'request']);
     expect(out.toString('hex')).toBe(A.responseStub);
-    expect(mapCertServerResponse(decodeCertServerResponse(out))).toMatchObject({ status: 'issued', requestId: 17, certificate: hexBuf('3003020102'), pkcs7: hexBuf('3003020101') });
+    expect(mapCertServerResponse(decodeCertServerResponse(out))).toMatchObject({
+      status: 'issued',
+      requestId: 17,
+      certificate: hexBuf('3003020102'),
+      pkcs7: hexBuf('3003020101'),
+    });
   });
 });
 

@@ -99,7 +99,15 @@ describe(decodePdu.name, () => {
     ],
     [
       'ALTER_CONTEXT_RESP without secondary address',
-      encodeBindAck({ ptype: PacketType.ALTER_CONTEXT_RESP, callId: 1, maxXmitFrag: 4280, maxRecvFrag: 4280, assocGroupId: 5, secondaryAddress: '', results: [] }),
+      encodeBindAck({
+        ptype: PacketType.ALTER_CONTEXT_RESP,
+        callId: 1,
+        maxXmitFrag: 4280,
+        maxRecvFrag: 4280,
+        assocGroupId: 5,
+        secondaryAddress: '',
+        results: [],
+      }),
       { ptype: PacketType.ALTER_CONTEXT_RESP, secondaryAddress: '', results: [], assocGroupId: 5 },
     ],
   ])('round-trips a %s', (_name, bytes, expected) => {

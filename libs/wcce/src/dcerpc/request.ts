@@ -93,7 +93,9 @@ export function encodeResponse(pdu: Omit<ResponsePdu, 'ptype'>): Buffer {
   return assembleCall({ ...pdu, ptype: PacketType.RESPONSE }, pdu.stub, pdu.auth);
 }
 
-export function encodeFault(pdu: Omit<FaultPdu, 'ptype' | 'allocHint' | 'cancelCount' | 'flags'> & { flags?: number; allocHint?: number; cancelCount?: number }): Buffer {
+export function encodeFault(
+  pdu: Omit<FaultPdu, 'ptype' | 'allocHint' | 'cancelCount' | 'flags'> & { flags?: number; allocHint?: number; cancelCount?: number },
+): Buffer {
   // C706 12.6.4.7: status, then 4 reserved octets (Windows sends a 32-byte fault).
   const body = new ByteWriter(8).u32(pdu.status).u32(0).toBuffer();
   return assembleCall(

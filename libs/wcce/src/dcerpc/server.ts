@@ -3,15 +3,7 @@ import { RpcAuthLevel, type SecurityContext } from '../security/provider.js';
 import type { RpcPipeHandler } from '../transport/rpc-transport.js';
 import { decodeAuth3 } from './auth3.js';
 import { decodeBind, encodeBindAck, encodeBindNak, type BindPdu, type ContextResultItem } from './bind.js';
-import {
-  BindNakReason,
-  ContextResult,
-  DEFAULT_MAX_FRAG,
-  FaultStatus,
-  PacketType,
-  PfcFlags,
-  ProviderReason,
-} from './constants.js';
+import { BindNakReason, ContextResult, DEFAULT_MAX_FRAG, FaultStatus, PacketType, PfcFlags, ProviderReason } from './constants.js';
 import { decodeCommonHeader, type AuthPadAlignment } from './header.js';
 import { buildCallFragment, isProtectedLevel, maxChunkLength, openCallFragment, type CallSecurity } from './protection.js';
 import { RpcServerFault, type RpcCallerIdentity, type RpcInterfaceRegistration, type RpcInterfaceRegistry } from './registry.js';
@@ -246,7 +238,14 @@ export class RpcServerConnection implements RpcPipeHandler {
         secondaryAddress: this.options.secondaryAddress ?? '',
         results,
         ...(this.auth && bind.auth
-          ? { auth: { authType: this.auth.authType, authLevel: bind.auth.authLevel, authContextId: this.auth.authContextId, authValue: outToken ?? Buffer.alloc(0) } }
+          ? {
+              auth: {
+                authType: this.auth.authType,
+                authLevel: bind.auth.authLevel,
+                authContextId: this.auth.authContextId,
+                authValue: outToken ?? Buffer.alloc(0),
+              },
+            }
           : {}),
       }),
     );
@@ -285,7 +284,14 @@ export class RpcServerConnection implements RpcPipeHandler {
         secondaryAddress: '',
         results,
         ...(this.auth && alter.auth
-          ? { auth: { authType: this.auth.authType, authLevel: alter.auth.authLevel, authContextId: this.auth.authContextId, authValue: outToken ?? Buffer.alloc(0) } }
+          ? {
+              auth: {
+                authType: this.auth.authType,
+                authLevel: alter.auth.authLevel,
+                authContextId: this.auth.authContextId,
+                authValue: outToken ?? Buffer.alloc(0),
+              },
+            }
           : {}),
       }),
     );

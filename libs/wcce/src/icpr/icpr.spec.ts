@@ -19,7 +19,8 @@ const CHAIN = Buffer.alloc(6000, 0x31); // a multi-fragment PKCS#7, as real enro
 function fakeCa(seen: IcprServerRequest[]) {
   return icprInterface(async (req) => {
     seen.push(req);
-    if (req.authority !== 'test-CA') return { requestId: 0, disposition: Hresult.E_INVALIDARG, cert: null, encodedCert: null, dispositionMessage: 'unknown CA', returnValue: 0 };
+    if (req.authority !== 'test-CA')
+      return { requestId: 0, disposition: Hresult.E_INVALIDARG, cert: null, encodedCert: null, dispositionMessage: 'unknown CA', returnValue: 0 };
     if (req.request === null) {
       return req.requestId === 99
         ? { requestId: 99, disposition: 3, cert: CHAIN, encodedCert: CERT, dispositionMessage: 'Issued', returnValue: 0 }
@@ -27,8 +28,16 @@ function fakeCa(seen: IcprServerRequest[]) {
     }
     const template = findAttribute(req.attributeList, 'CertificateTemplate');
     if (template === 'WebServer') return { requestId: 17, disposition: 3, cert: CHAIN, encodedCert: CERT, dispositionMessage: 'Issued', returnValue: 0 };
-    if (template === 'Manual') return { requestId: 99, disposition: 5, cert: null, encodedCert: null, dispositionMessage: 'Taken Under Submission', returnValue: 0 };
-    return { requestId: 18, disposition: Hresult.CERTSRV_E_TEMPLATE_DENIED, cert: null, encodedCert: null, dispositionMessage: 'Denied by Policy Module', returnValue: 0 };
+    if (template === 'Manual')
+      return { requestId: 99, disposition: 5, cert: null, encodedCert: null, dispositionMessage: 'Taken Under Submission', returnValue: 0 };
+    return {
+      requestId: 18,
+      disposition: Hresult.CERTSRV_E_TEMPLATE_DENIED,
+      cert: null,
+      encodedCert: null,
+      dispositionMessage: 'Denied by Policy Module',
+      returnValue: 0,
+    };
   });
 }
 
@@ -57,9 +66,20 @@ async function connect(level: RpcAuthLevel, server: Partial<RpcServerOptions> = 
 describe(submitRequest.name, () => {
   it('submits with CertificateTemplate and extra attributes and gets the multi-fragment issued result', async () => {
     const { rpc, seen, pipe } = await connect(RpcAuthLevel.PKT_PRIVACY);
-    const sut = await submitRequest(rpc, { caName: 'test-CA', template: 'WebServer', csrDer: Buffer.from('3003020100', 'hex'), attributes: { SAN: 'dns=a.example' } });
+    const sut = await submitRequest(rpc, {
+      caName: 'test-CA',
+      template: 'WebServer',
+      csrDer: Buffer.from('3003020100', 'hex'),
+      attributes: { SAN: 'dns=a.example' },
+    });
     expect(sut).toEqual({ status: 'issued', requestId: 17, certificate: CERT, pkcs7: CHAIN, message: 'Issued' });
-    expect(seen[0]).toMatchObject({ flags: 0, authority: 'test-CA', requestId: 0, attributeText: 'CertificateTemplate:WebServer\nSAN:dns=a.example', request: Buffer.from('3003020100', 'hex') });
+    expect(seen[0]).toMatchObject({
+      flags: 0,
+      authority: 'test-CA',
+      requestId: 0,
+      attributeText: 'CertificateTemplate:WebServer\nSAN:dns=a.example',
+      request: Buffer.from('3003020100', 'hex'),
+    });
     expect(pipe.received.length).toBeGreaterThan(8);
   });
 
@@ -67,7 +87,11 @@ describe(submitRequest.name, () => {
     const { rpc } = await connect(RpcAuthLevel.PKT_PRIVACY);
     const pending = await submitRequest(rpc, { caName: 'test-CA', template: 'Manual', csrDer: Buffer.from([1]) });
     expect(pending).toEqual({ status: 'pending', requestId: 99, message: 'Taken Under Submission' });
-    await expect(retrieveRequest(rpc, { caName: 'test-CA', requestId: pending.requestId })).resolves.toMatchObject({ status: 'issued', requestId: 99, certificate: CERT });
+    await expect(retrieveRequest(rpc, { caName: 'test-CA', requestId: pending.requestId })).resolves.toMatchObject({
+      status: 'issued',
+      requestId: 99,
+      certificate: CERT,
+    });
   });
 
   it.each([
@@ -89,12 +113,21 @@ describe(submitRequest.name, () => {
 
   it('gets a FAULT access denied below packet privacy (default server policy)', async () => {
     const { rpc } = await connect(RpcAuthLevel.PKT_INTEGRITY);
-    await expect(submitRequest(rpc, { caName: 'test-CA', template: 'WebServer', csrDer: Buffer.from([1]) })).rejects.toMatchObject({ code: 'RPC_FAULT', status: 5 });
+    await expect(submitRequest(rpc, { caName: 'test-CA', template: 'WebServer', csrDer: Buffer.from([1]) })).rejects.toMatchObject({
+      code: 'RPC_FAULT',
+      status: 5,
+    });
   });
 
   it('gets E_INVALIDARG when pctbAttribs.cb does not count the NUL (MS-ICPR 3.2.4.1.1)', async () => {
     const { rpc } = await connect(RpcAuthLevel.PKT_PRIVACY);
-    const stub = encodeCertServerRequest({ flags: 0, authority: 'test-CA', requestId: 0, attributes: Buffer.from('CertificateTemplate:WebServer', 'utf16le'), request: Buffer.from([1]) });
+    const stub = encodeCertServerRequest({
+      flags: 0,
+      authority: 'test-CA',
+      requestId: 0,
+      attributes: Buffer.from('CertificateTemplate:WebServer', 'utf16le'),
+      request: Buffer.from([1]),
+    });
     const { callCertServerRequest } = await import('./client.js');
     await expect(callCertServerRequest(rpc, stub)).resolves.toMatchObject({ returnValue: Hresult.E_INVALIDARG });
   });
@@ -117,7 +150,10 @@ describe(submitRequest.name, () => {
 describe(retrieveRequest.name, () => {
   it('throws CA_DENIED for an unknown request id', async () => {
     const { rpc } = await connect(RpcAuthLevel.PKT_PRIVACY);
-    await expect(retrieveRequest(rpc, { caName: 'test-CA', requestId: 5 })).rejects.toMatchObject({ code: 'CA_DENIED', status: Hresult.CERTSRV_E_PROPERTY_EMPTY });
+    await expect(retrieveRequest(rpc, { caName: 'test-CA', requestId: 5 })).rejects.toMatchObject({
+      code: 'CA_DENIED',
+      status: Hresult.CERTSRV_E_PROPERTY_EMPTY,
+    });
   });
 
   it('refuses request id 0 locally', async () => {

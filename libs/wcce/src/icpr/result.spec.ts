@@ -20,7 +20,13 @@ describe(mapCertServerResponse.name, () => {
   });
 
   it.each<[string, Partial<CertServerResponse>, string, boolean, string]>([
-    ['a template denial', { disposition: Hresult.CERTSRV_E_TEMPLATE_DENIED, dispositionMessage: 'Denied by Policy Module' }, 'CA_DENIED', false, 'CERTSRV_E_TEMPLATE_DENIED'],
+    [
+      'a template denial',
+      { disposition: Hresult.CERTSRV_E_TEMPLATE_DENIED, dispositionMessage: 'Denied by Policy Module' },
+      'CA_DENIED',
+      false,
+      'CERTSRV_E_TEMPLATE_DENIED',
+    ],
     ['an unpublished template', { disposition: Hresult.CERTSRV_E_UNSUPPORTED_CERT_TYPE }, 'CA_DENIED', false, 'CERTSRV_E_UNSUPPORTED_CERT_TYPE'],
     ['a suspended CA', { disposition: Hresult.CERTSRV_E_SERVER_SUSPENDED }, 'CA_UNAVAILABLE', true, 'CERTSRV_E_SERVER_SUSPENDED'],
     ['revocation offline', { disposition: Hresult.CRYPT_E_REVOCATION_OFFLINE }, 'CA_UNAVAILABLE', true, 'CRYPT_E_REVOCATION_OFFLINE'],
@@ -49,7 +55,9 @@ describe(mapCertServerResponse.name, () => {
     ['revoked (6)', 6, 'CR_DISP_REVOKED'],
     ['issued out of band (4)', 4, 'CR_DISP_ISSUED_OUT_OF_BAND'],
   ])('throws CA_DENIED for %s', (_name, disposition, name) => {
-    expect(() => mapCertServerResponse({ ...base, disposition })).toThrow(expect.objectContaining({ code: 'CA_DENIED', details: expect.objectContaining({ dispositionName: name }) }));
+    expect(() => mapCertServerResponse({ ...base, disposition })).toThrow(
+      expect.objectContaining({ code: 'CA_DENIED', details: expect.objectContaining({ dispositionName: name }) }),
+    );
   });
 
   it('refuses an issued disposition without certificate bytes', () => {

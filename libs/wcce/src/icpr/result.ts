@@ -45,7 +45,14 @@ export interface ResultContext {
   caName?: string;
 }
 
-function failure(code: WcceErrorCode, what: string, status: number, res: CertServerResponse, ctx: ResultContext, extra: Record<string, unknown> = {}): WcceError {
+function failure(
+  code: WcceErrorCode,
+  what: string,
+  status: number,
+  res: CertServerResponse,
+  ctx: ResultContext,
+  extra: Record<string, unknown> = {},
+): WcceError {
   const ca = ctx.caName === undefined ? 'CA' : `CA ${ctx.caName}`;
   const said = res.dispositionMessage ? `: ${res.dispositionMessage}` : '';
   return new WcceError(code, `${ca} ${what}${said}`, {
@@ -66,16 +73,20 @@ export function mapCertServerResponse(res: CertServerResponse, ctx: ResultContex
     // A call-level failure: the request was not processed (e.g. privacy enforced, ICPR disabled).
     const info = describeHresult(res.returnValue);
     const code: WcceErrorCode = isAccessDenied(res.returnValue) ? 'ACCESS_DENIED' : info.transient ? 'CA_UNAVAILABLE' : 'CA_DENIED';
-    return throwIt(failure(code, `refused the call with ${info.name} (${hex32(res.returnValue)}, ${info.meaning})`, res.returnValue, res, ctx, { hresult: info.name }));
+    return throwIt(
+      failure(code, `refused the call with ${info.name} (${hex32(res.returnValue)}, ${info.meaning})`, res.returnValue, res, ctx, { hresult: info.name }),
+    );
   }
   switch (res.disposition) {
     case Disposition.ISSUED:
       if (res.encodedCert === null) {
         // Re-submitting would not help; the id can still be retrieved.
-        return throwIt(new WcceError('PROTOCOL', `CA reported request ${res.requestId} issued but sent no certificate`, {
-          retryable: false,
-          details: { requestId: res.requestId, disposition: res.disposition },
-        }));
+        return throwIt(
+          new WcceError('PROTOCOL', `CA reported request ${res.requestId} issued but sent no certificate`, {
+            retryable: false,
+            details: { requestId: res.requestId, disposition: res.disposition },
+          }),
+        );
       }
       return { status: 'issued', requestId: res.requestId, certificate: res.encodedCert, pkcs7: res.cert, message: res.dispositionMessage };
     case Disposition.UNDER_SUBMISSION:
@@ -92,7 +103,11 @@ export function mapCertServerResponse(res: CertServerResponse, ctx: ResultContex
       // MS-WCCE 3.2.1.4.2.1.3: any other disposition is an HRESULT.
       const info = describeHresult(res.disposition);
       const code: WcceErrorCode = info.transient ? 'CA_UNAVAILABLE' : 'CA_DENIED';
-      return throwIt(failure(code, `denied request ${res.requestId} with ${info.name} (${hex32(res.disposition)}, ${info.meaning})`, res.disposition, res, ctx, { hresult: info.name }));
+      return throwIt(
+        failure(code, `denied request ${res.requestId} with ${info.name} (${hex32(res.disposition)}, ${info.meaning})`, res.disposition, res, ctx, {
+          hresult: info.name,
+        }),
+      );
     }
   }
 }

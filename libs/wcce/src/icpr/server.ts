@@ -23,7 +23,10 @@ function callFailure(requestId: number, hresult: number): CertServerResponse {
 }
 
 /** MS-ICPR 3.2.4.1.1 checks that precede any CA logic: a refusal to send, or the attribute text. */
-export function precheckCertServerRequest(req: DecodedCertServerRequestIn, caller: RpcCallerIdentity): CertServerResponse | { ok: true; attributeText: string } {
+export function precheckCertServerRequest(
+  req: DecodedCertServerRequestIn,
+  caller: RpcCallerIdentity,
+): CertServerResponse | { ok: true; attributeText: string } {
   if (caller.belowMinimumLevel) {
     // IF_ENFORCEENCRYPTICERTREQUEST: a call without packet privacy is refused with E_ACCESSDENIED
     // in the return value (the RpcServerConnection must be configured belowMinimumLevel: 'handler').

@@ -23,9 +23,24 @@ describe(encodeCertServerRequest.name, () => {
       V.request.referents,
       V.request.stub,
     ],
-    ['§2.3 request, sequential referent ids', { flags: 0, authority: 'test-CA', requestId: 0, attributes, request: hexBuf(V.request.csr) }, {}, V.requestSequentialReferents.stub],
-    ['§2.6 retrieval of id 42, impacket referent id', { flags: 0, authority: 'test-CA', requestId: 42, attributes: null, request: null }, V.retrieval.referents, V.retrieval.stub],
-    ['§2.6 retrieval of id 42, sequential referent id', { flags: 0, authority: 'test-CA', requestId: 42, attributes: null, request: null }, {}, V.retrievalSequentialReferents.stub],
+    [
+      '§2.3 request, sequential referent ids',
+      { flags: 0, authority: 'test-CA', requestId: 0, attributes, request: hexBuf(V.request.csr) },
+      {},
+      V.requestSequentialReferents.stub,
+    ],
+    [
+      '§2.6 retrieval of id 42, impacket referent id',
+      { flags: 0, authority: 'test-CA', requestId: 42, attributes: null, request: null },
+      V.retrieval.referents,
+      V.retrieval.stub,
+    ],
+    [
+      '§2.6 retrieval of id 42, sequential referent id',
+      { flags: 0, authority: 'test-CA', requestId: 42, attributes: null, request: null },
+      {},
+      V.retrievalSequentialReferents.stub,
+    ],
   ])('is byte-exact for the %s', (_name, args, referents, expected) => {
     expect(encodeCertServerRequest(args, referents).toString('hex')).toBe(expected);
   });
@@ -46,12 +61,22 @@ describe(decodeCertServerRequest.name, () => {
   const stub = hexBuf(V.request.stub);
   it.each([
     ['truncated in the CSR', stub.subarray(0, 126), 'pctbRequest.pb', 124],
-    ['a max_count that differs from cb', Buffer.concat([stub.subarray(0, 120), Buffer.from('06000000', 'hex'), stub.subarray(124), Buffer.from([0])]), 'pctbRequest.pb.maxCount', 120],
-    ['an authority without NUL', (() => {
-      const b = Buffer.from(stub);
-      b.writeUInt16LE(0x41, 34);
-      return b;
-    })(), 'pwszAuthority', 20],
+    [
+      'a max_count that differs from cb',
+      Buffer.concat([stub.subarray(0, 120), Buffer.from('06000000', 'hex'), stub.subarray(124), Buffer.from([0])]),
+      'pctbRequest.pb.maxCount',
+      120,
+    ],
+    [
+      'an authority without NUL',
+      (() => {
+        const b = Buffer.from(stub);
+        b.writeUInt16LE(0x41, 34);
+        return b;
+      })(),
+      'pwszAuthority',
+      20,
+    ],
   ])('refuses a stub %s with a typed error', (_name, bad, field, offset) => {
     try {
       decodeCertServerRequest(bad);
@@ -84,7 +109,10 @@ describe(decodeCertServerResponse.name, () => {
 
   it.each([
     ['pending without message', { requestId: 5, disposition: 5, cert: null, encodedCert: null, dispositionMessage: 'Taken Under Submission', returnValue: 0 }],
-    ['denied with HRESULT', { requestId: 6, disposition: 0x80094012, cert: null, encodedCert: null, dispositionMessage: 'Denied by Policy Module', returnValue: 0 }],
+    [
+      'denied with HRESULT',
+      { requestId: 6, disposition: 0x80094012, cert: null, encodedCert: null, dispositionMessage: 'Denied by Policy Module', returnValue: 0 },
+    ],
     ['call-level failure', { requestId: 0, disposition: 0, cert: null, encodedCert: null, dispositionMessage: null, returnValue: 0x80070005 }],
   ])('round-trips a %s response', (_name, res) => {
     expect(decodeCertServerResponse(encodeCertServerResponse(res))).toEqual(res);

@@ -20,11 +20,16 @@ function issueTicket(): KerberosTicket {
   const sessionKey = { etype: EncType.AES256_CTS_HMAC_SHA1_96, value: Buffer.alloc(32, 0x17) };
   const endtime = new Date(now.getTime() + 3600_000);
   const enc = encodeEncTicketPart({ flags: 0x40a10000, key: sessionKey, crealm: client.realm, cname: client.name, authtime: now, endtime });
-  const ticket = decodeTicket(encodeTicket({ realm: service.realm, sname: service.name, encPart: sealData(serviceKey, KeyUsage.KDC_REP_TICKET, enc, undefined, 2) }));
+  const ticket = decodeTicket(
+    encodeTicket({ realm: service.realm, sname: service.name, encPart: sealData(serviceKey, KeyUsage.KDC_REP_TICKET, enc, undefined, 2) }),
+  );
   return { client, server: service, ticket, sessionKey, flags: 0, authtime: now, starttime: now, endtime };
 }
 
-async function run(initiator: { step(i?: Buffer): Promise<{ output?: Buffer; complete: boolean }> }, acceptor: { step(i?: Buffer): Promise<{ output?: Buffer; complete: boolean }> }): Promise<number> {
+async function run(
+  initiator: { step(i?: Buffer): Promise<{ output?: Buffer; complete: boolean }> },
+  acceptor: { step(i?: Buffer): Promise<{ output?: Buffer; complete: boolean }> },
+): Promise<number> {
   let legs = 0;
   let token = (await initiator.step()).output;
   let iDone = false;
@@ -47,7 +52,11 @@ async function run(initiator: { step(i?: Buffer): Promise<{ output?: Buffer; com
 describe(KerberosInitiatorContext.name, () => {
   it('DCE style through SPNEGO: three legs, acceptor subkey, mechListMIC, then sealed and signed PDUs both ways', async () => {
     const ticket = issueTicket();
-    const sut = new SpnegoContext({ role: 'initiator', inner: new KerberosInitiatorContext({ ticket: async () => ticket, style: 'dce' }), mech: MechOid.MS_KRB5 });
+    const sut = new SpnegoContext({
+      role: 'initiator',
+      inner: new KerberosInitiatorContext({ ticket: async () => ticket, style: 'dce' }),
+      mech: MechOid.MS_KRB5,
+    });
     const acceptor = new SpnegoContext({ role: 'acceptor', inner: new KerberosAcceptorContext({ keytab }), mech: MechOid.MS_KRB5 });
     const legs = await run(sut, acceptor);
     expect(legs).toBeGreaterThanOrEqual(3);

@@ -122,7 +122,8 @@ export class KerberosInitiatorContext implements SecurityContext {
     const profile = encryptionProfile(ticket.sessionKey.etype, { allowRc4: true });
     this.subkey = { etype: ticket.sessionKey.etype, value: profile.randomKey() };
     this.sendSeq = BigInt(this.random(4).readUInt32BE(0) & 0x3fffffff);
-    const base = this.options.style === 'dce' ? DCE_GSS_FLAGS : GssFlags.INTEG | GssFlags.CONF | GssFlags.SEQUENCE | GssFlags.REPLAY | (this.mutual ? GssFlags.MUTUAL : 0);
+    const base =
+      this.options.style === 'dce' ? DCE_GSS_FLAGS : GssFlags.INTEG | GssFlags.CONF | GssFlags.SEQUENCE | GssFlags.REPLAY | (this.mutual ? GssFlags.MUTUAL : 0);
     const flags = this.options.confidentiality === false ? base & ~GssFlags.CONF : base;
     const authenticator = encodeAuthenticator({
       crealm: ticket.client.realm,
@@ -224,7 +225,14 @@ export class KerberosInitiatorContext implements SecurityContext {
   }
 }
 
-function protect(ctx: SecurityContext, keys: GssMessageKeys, level: RpcAuthLevel, pdu: RpcPduParts, seq: bigint, padding?: WrapPadding): { stub: Buffer; verifier: Buffer } {
+function protect(
+  ctx: SecurityContext,
+  keys: GssMessageKeys,
+  level: RpcAuthLevel,
+  pdu: RpcPduParts,
+  seq: bigint,
+  padding?: WrapPadding,
+): { stub: Buffer; verifier: Buffer } {
   if (level === RpcAuthLevel.PKT_PRIVACY) {
     const w = dceWrap({ keys, sender: ctx.role, seq, data: pdu.stub, padding: padding ?? 'ms-kile' });
     return { stub: w.sealed, verifier: w.verifier };
@@ -301,9 +309,15 @@ export class KerberosAcceptorContext implements SecurityContext {
     const apReq = decodeApReq(raw);
     const tkt = apReq.ticket;
     const entry = this.options.keytab
-      .filter((e) => e.key.etype === tkt.encPart.etype && e.principal.realm.toUpperCase() === tkt.realm.toUpperCase() && e.principal.name.nameString.join('/').toLowerCase() === tkt.sname.nameString.join('/').toLowerCase())
+      .filter(
+        (e) =>
+          e.key.etype === tkt.encPart.etype &&
+          e.principal.realm.toUpperCase() === tkt.realm.toUpperCase() &&
+          e.principal.name.nameString.join('/').toLowerCase() === tkt.sname.nameString.join('/').toLowerCase(),
+      )
       .sort((a, b) => (tkt.encPart.kvno !== undefined ? Number(b.kvno === tkt.encPart.kvno) - Number(a.kvno === tkt.encPart.kvno) : b.kvno - a.kvno))[0];
-    if (!entry) throw new WcceError('AUTH_FAILED', `Kerberos acceptor has no key for ${tkt.sname.nameString.join('/')}@${tkt.realm} etype ${tkt.encPart.etype}`);
+    if (!entry)
+      throw new WcceError('AUTH_FAILED', `Kerberos acceptor has no key for ${tkt.sname.nameString.join('/')}@${tkt.realm} etype ${tkt.encPart.etype}`);
     const encTicket = decodeEncTicketPart(openData(entry.key, KeyUsage.KDC_REP_TICKET, tkt.encPart));
     const auth = decodeAuthenticator(openData(encTicket.key, KeyUsage.AP_REQ_AUTHENTICATOR, apReq.authenticator));
     const now = this.now();
@@ -329,7 +343,12 @@ export class KerberosAcceptorContext implements SecurityContext {
       const etype = (auth.subkey ?? encTicket.key).etype;
       this.acceptorSubkey = { etype, value: encryptionProfile(etype, { allowRc4: true }).randomKey() };
     }
-    const part = encodeEncApRepPart({ ctime: auth.ctime, cusec: auth.cusec, ...(this.acceptorSubkey ? { subkey: this.acceptorSubkey } : {}), seqNumber: Number(this.sendSeq) });
+    const part = encodeEncApRepPart({
+      ctime: auth.ctime,
+      cusec: auth.cusec,
+      ...(this.acceptorSubkey ? { subkey: this.acceptorSubkey } : {}),
+      seqNumber: Number(this.sendSeq),
+    });
     const apRep = encodeApRep(sealData(encTicket.key, KeyUsage.AP_REP_ENC_PART, part));
     if (dce) {
       this.phase = 'third-leg';

@@ -30,10 +30,14 @@ export function krbErrorToWcce(e: KrbError, during: string, now: Date = new Date
       });
     }
     case KrbErrorCode.KDC_ERR_S_PRINCIPAL_UNKNOWN:
-      return new WcceError('PROTOCOL', `Kerberos ${during}: service principal ${details.sname as string} unknown to the KDC (use the server's DNS name, not an IP)${text}`, {
-        ...options,
-        retryable: false,
-      });
+      return new WcceError(
+        'PROTOCOL',
+        `Kerberos ${during}: service principal ${details.sname as string} unknown to the KDC (use the server's DNS name, not an IP)${text}`,
+        {
+          ...options,
+          retryable: false,
+        },
+      );
     case KrbErrorCode.KDC_ERR_ETYPE_NOSUPP:
       return new WcceError('UNSUPPORTED', `Kerberos ${during}: the KDC supports none of the offered encryption types${text}`, options);
     default:

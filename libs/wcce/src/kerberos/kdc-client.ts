@@ -96,7 +96,11 @@ export class KdcClient {
       plain = openData(key, KeyUsage.AS_REP_ENC_PART, rep.encPart);
     } catch (e) {
       // Without pre-authentication a wrong password only shows here.
-      if (isWcceError(e) && e.code === 'INTEGRITY') throw new WcceError('AUTH_FAILED', `Kerberos AS exchange for ${principalToString(client)}: the reply does not decrypt with our key (wrong password or key)`);
+      if (isWcceError(e) && e.code === 'INTEGRITY')
+        throw new WcceError(
+          'AUTH_FAILED',
+          `Kerberos AS exchange for ${principalToString(client)}: the reply does not decrypt with our key (wrong password or key)`,
+        );
       throw e;
     }
     return this.ticketFrom(rep, decodeEncKdcRepPart(plain), sname);
@@ -127,7 +131,11 @@ export class KdcClient {
       cusec: (now.getTime() % 1000) * 1000,
       ctime: now,
     });
-    const apReq = encodeApReq({ apOptions: 0, ticket: tgt.ticket, authenticator: sealData(tgt.sessionKey, KeyUsage.TGS_REQ_PA_TGS_REQ_AUTHENTICATOR, authenticator) });
+    const apReq = encodeApReq({
+      apOptions: 0,
+      ticket: tgt.ticket,
+      authenticator: sealData(tgt.sessionKey, KeyUsage.TGS_REQ_PA_TGS_REQ_AUTHENTICATOR, authenticator),
+    });
     const padata: PaData[] = [{ type: PaDataType.TGS_REQ, value: apReq }];
     const message = encodeKdcReq({ msgType: MessageType.TGS_REQ, padata, body }, bodyDer);
     const during = `TGS exchange for ${principalToString(server)}`;

@@ -17,11 +17,17 @@ describe(parseKdcAddress.name, () => {
 
 describe(locateKdcs.name, () => {
   it('uses configured domain controllers in order, without DNS', async () => {
-    await expect(locateKdcs('TEST.LOCAL', { domainControllers: ['dc2.test.local', 'dc1.test.local:1088'] })).resolves.toEqual([{ host: 'dc2.test.local' }, { host: 'dc1.test.local', port: 1088 }]);
+    await expect(locateKdcs('TEST.LOCAL', { domainControllers: ['dc2.test.local', 'dc1.test.local:1088'] })).resolves.toEqual([
+      { host: 'dc2.test.local' },
+      { host: 'dc1.test.local', port: 1088 },
+    ]);
   });
 
   it('without domain controllers and an unreachable DNS server: CONFIG naming the SRV record', async () => {
     // 127.0.0.1:9 (discard) answers nothing: the lookup times out quickly.
-    await expect(locateKdcs('TEST.LOCAL', { dnsServer: '127.0.0.1:9', timeoutMs: 200 })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/_kerberos\._tcp\.test\.local/) });
+    await expect(locateKdcs('TEST.LOCAL', { dnsServer: '127.0.0.1:9', timeoutMs: 200 })).rejects.toMatchObject({
+      code: 'CONFIG',
+      message: expect.stringMatching(/_kerberos\._tcp\.test\.local/),
+    });
   });
 });

@@ -30,7 +30,11 @@ export async function locateKdcs(realm: string, options: KdcLocatorOptions = {})
   try {
     records = await resolver.resolveSrv(name);
   } catch (e) {
-    throw new WcceError('CONFIG', `no KDC configured and DNS SRV ${name}${options.dnsServer ? ` at ${options.dnsServer}` : ''} failed (${(e as NodeJS.ErrnoException).code ?? String(e)}); set domain_controller`, { cause: e });
+    throw new WcceError(
+      'CONFIG',
+      `no KDC configured and DNS SRV ${name}${options.dnsServer ? ` at ${options.dnsServer}` : ''} failed (${(e as NodeJS.ErrnoException).code ?? String(e)}); set domain_controller`,
+      { cause: e },
+    );
   }
   if (records.length === 0) throw new WcceError('CONFIG', `DNS SRV ${name} has no records; set domain_controller`);
   return records.sort((a, b) => a.priority - b.priority || b.weight - a.weight).map((r) => ({ host: r.name, port: r.port }));

@@ -59,7 +59,11 @@ export class KerberosProvider implements SecurityProvider {
     const inner =
       purpose === 'smb'
         ? new KerberosInitiatorContext({ ...common, style: 'smb', mutual: this.options.smbMutual ?? false })
-        : new KerberosInitiatorContext({ ...common, style: 'dce', confidentiality: options.authLevel === undefined || options.authLevel === RpcAuthLevel.PKT_PRIVACY });
+        : new KerberosInitiatorContext({
+            ...common,
+            style: 'dce',
+            confidentiality: options.authLevel === undefined || options.authLevel === RpcAuthLevel.PKT_PRIVACY,
+          });
     return new SpnegoContext({ role: 'initiator', inner, mech: MechOid.MS_KRB5, mechTypes: [MechOid.MS_KRB5, MechOid.KRB5] });
   }
 

@@ -127,12 +127,7 @@ export class NdrEncoder {
    * [ref] pointer has no wire representation of its own; an embedded one is a non-zero referent.
    * `referent` overrides the allocated id (to reproduce another implementation's bytes).
    */
-  pointer<T>(
-    kind: NdrPointerKind,
-    value: T | null | undefined,
-    writePointee: (value: T) => void,
-    options: { referent?: number } = {},
-  ): this {
+  pointer<T>(kind: NdrPointerKind, value: T | null | undefined, writePointee: (value: T) => void, options: { referent?: number } = {}): this {
     const embedded = this.frame !== undefined;
     if (value === null || value === undefined) {
       if (kind === 'ref') throw new RangeError('a [ref] pointer cannot be NULL');
@@ -180,11 +175,7 @@ export class NdrEncoder {
   }
 
   /** Conformant varying array (C706 14.3.3.4): max_count, offset, actual_count, elements. */
-  conformantVaryingArray<T>(
-    items: readonly T[],
-    writeItem: (item: T) => void,
-    maxCount: number = items.length,
-  ): this {
+  conformantVaryingArray<T>(items: readonly T[], writeItem: (item: T) => void, maxCount: number = items.length): this {
     this.u32(maxCount).u32(0).u32(items.length);
     this.struct(() => items.forEach(writeItem));
     return this;
@@ -209,7 +200,9 @@ export class NdrEncoder {
   wcharArray(s: string, maxChars?: number): this {
     const units = Buffer.from(s, 'utf16le');
     const count = units.length / 2;
-    this.u32(maxChars ?? count).u32(0).u32(count);
+    this.u32(maxChars ?? count)
+      .u32(0)
+      .u32(count);
     this.bytes(units);
     return this;
   }

@@ -100,9 +100,24 @@ describe(NdrDecoder.name, () => {
     const out: { n: number; s: string | null; none: string | null; b: Buffer | null } = { n: 0, s: null, none: 'x', b: null };
     sut.struct(() => {
       out.n = sut.u32('n');
-      sut.pointer('unique', 's', () => sut.wstring('s'), (v) => (out.s = v));
-      sut.pointer('unique', 'none', () => sut.wstring('none'), (v) => (out.none = v));
-      sut.pointer('unique', 'b', () => sut.conformantBytes('b'), (v) => (out.b = v));
+      sut.pointer(
+        'unique',
+        's',
+        () => sut.wstring('s'),
+        (v) => (out.s = v),
+      );
+      sut.pointer(
+        'unique',
+        'none',
+        () => sut.wstring('none'),
+        (v) => (out.none = v),
+      );
+      sut.pointer(
+        'unique',
+        'b',
+        () => sut.conformantBytes('b'),
+        (v) => (out.b = v),
+      );
     });
     sut.end();
     expect(out).toEqual({ n: 1, s: 'hello', none: null, b: Buffer.from('beef', 'hex') });
@@ -112,15 +127,39 @@ describe(NdrDecoder.name, () => {
     const sut = new NdrDecoder(Buffer.from('10000000' + '10000000' + '01000000', 'hex'), 'S');
     const got: Array<number | null> = [];
     sut.struct(() => {
-      sut.pointer('full', 'a', () => sut.u32('a'), (v) => got.push(v));
-      sut.pointer('full', 'b', () => sut.u32('b'), (v) => got.push(v));
+      sut.pointer(
+        'full',
+        'a',
+        () => sut.u32('a'),
+        (v) => got.push(v),
+      );
+      sut.pointer(
+        'full',
+        'b',
+        () => sut.u32('b'),
+        (v) => got.push(v),
+      );
     });
     expect(got).toEqual([1, 1]);
   });
 
   it.each([
     ['a truncated u32', '0100', (d: NdrDecoder) => d.u32('flags'), 'flags', 0],
-    ['a NULL [ref] pointer', '00000000', (d: NdrDecoder) => d.struct(() => d.pointer('ref', 'p', () => 0, () => undefined)), 'p.referentId', 0],
+    [
+      'a NULL [ref] pointer',
+      '00000000',
+      (d: NdrDecoder) =>
+        d.struct(() =>
+          d.pointer(
+            'ref',
+            'p',
+            () => 0,
+            () => undefined,
+          ),
+        ),
+      'p.referentId',
+      0,
+    ],
     ['a string without NUL', '02000000' + '00000000' + '02000000' + '61006200', (d: NdrDecoder) => d.wstring('name'), 'name', 12],
     ['actual_count beyond max_count', '01000000' + '00000000' + '02000000', (d: NdrDecoder) => d.wstring('name'), 'name.actualCount', 8],
     ['a count above the limit', 'ffffffff', (d: NdrDecoder) => d.conformantBytes('pb'), 'pb.maxCount', 0],

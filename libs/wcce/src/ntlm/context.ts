@@ -1,12 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { WcceError, WcceProtocolError } from '../errors.js';
-import {
-  RpcAuthLevel,
-  type NtlmCredentials,
-  type RpcPduParts,
-  type SecurityContext,
-  type SecurityStep,
-} from '../security/provider.js';
+import { RpcAuthLevel, type NtlmCredentials, type RpcPduParts, type SecurityContext, type SecurityStep } from '../security/provider.js';
 import { AvFlags, AvId, AvPairs, encodeFileTime, fileTimeFromDate } from './av-pairs.js';
 import { GRANTABLE_FLAGS, IMPACKET_NEGOTIATE_FLAGS, NtlmFlags, WINDOWS_NEGOTIATE_FLAGS, hasFlag } from './flags.js';
 import {
@@ -206,8 +200,7 @@ export class NtlmInitiatorContext extends NtlmContextBase {
     this.domain = c.domain;
     this.workstation = c.workstation ?? '';
     this.style = options.style ?? 'windows';
-    this.negotiateFlags =
-      (options.negotiateFlags ?? (this.style === 'windows' ? WINDOWS_NEGOTIATE_FLAGS : IMPACKET_NEGOTIATE_FLAGS)) >>> 0;
+    this.negotiateFlags = (options.negotiateFlags ?? (this.style === 'windows' ? WINDOWS_NEGOTIATE_FLAGS : IMPACKET_NEGOTIATE_FLAGS)) >>> 0;
   }
 
   /** True when the AUTHENTICATE carried a MIC: MS-SPNG then requires a mechListMIC. */
@@ -241,8 +234,7 @@ export class NtlmInitiatorContext extends NtlmContextBase {
     }
 
     const serverTimestamp = challenge.targetInfo.get(AvId.TIMESTAMP);
-    const timestamp =
-      serverTimestamp?.length === 8 ? serverTimestamp : encodeFileTime(fileTimeFromDate((this.options.now ?? (() => new Date()))()));
+    const timestamp = serverTimestamp?.length === 8 ? serverTimestamp : encodeFileTime(fileTimeFromDate((this.options.now ?? (() => new Date()))()));
 
     const avPairs = challenge.targetInfo.clone();
     if (windows) {
@@ -276,10 +268,7 @@ export class NtlmInitiatorContext extends NtlmContextBase {
     const kxKey = keyExchangeKey(response.sessionBaseKey);
     let exported: Buffer = kxKey;
     let encryptedRandomSessionKey: Buffer = Buffer.alloc(0);
-    if (
-      hasFlag(flags, NtlmFlags.NEGOTIATE_KEY_EXCH) &&
-      (hasFlag(flags, NtlmFlags.NEGOTIATE_SIGN) || hasFlag(flags, NtlmFlags.NEGOTIATE_SEAL))
-    ) {
+    if (hasFlag(flags, NtlmFlags.NEGOTIATE_KEY_EXCH) && (hasFlag(flags, NtlmFlags.NEGOTIATE_SIGN) || hasFlag(flags, NtlmFlags.NEGOTIATE_SEAL))) {
       exported = randomOf(this.options.random?.exportedSessionKey, 16, 'exported session key');
       encryptedRandomSessionKey = encryptRandomSessionKey(kxKey, exported);
     }
@@ -416,10 +405,7 @@ export class NtlmAcceptorContext extends NtlmContextBase {
 
     const kxKey = keyExchangeKey(sessionBaseKey(responseKeyNT, proof));
     let exported: Buffer = kxKey;
-    if (
-      hasFlag(auth.flags, NtlmFlags.NEGOTIATE_KEY_EXCH) &&
-      (hasFlag(auth.flags, NtlmFlags.NEGOTIATE_SIGN) || hasFlag(auth.flags, NtlmFlags.NEGOTIATE_SEAL))
-    ) {
+    if (hasFlag(auth.flags, NtlmFlags.NEGOTIATE_KEY_EXCH) && (hasFlag(auth.flags, NtlmFlags.NEGOTIATE_SIGN) || hasFlag(auth.flags, NtlmFlags.NEGOTIATE_SEAL))) {
       if (auth.encryptedRandomSessionKey.length !== 16) {
         throw new WcceProtocolError('NTLM_AUTHENTICATE', 'EncryptedRandomSessionKey', 52, 'KEY_EXCH negotiated but the key is not 16 bytes');
       }

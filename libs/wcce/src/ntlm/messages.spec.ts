@@ -2,15 +2,7 @@ import { msNlmp424 as v } from '../../test/vectors/ntlm/ms-nlmp-4-2-4.js';
 import { appendixA as a } from '../../test/vectors/ntlm/appendix-a.js';
 import { WcceProtocolError } from '../errors.js';
 import { AvId, AvPairs } from './av-pairs.js';
-import {
-  decodeAuthenticate,
-  decodeChallenge,
-  decodeNegotiate,
-  encodeAuthenticate,
-  encodeChallenge,
-  encodeNegotiate,
-  ntlmMessageType,
-} from './messages.js';
+import { decodeAuthenticate, decodeChallenge, decodeNegotiate, encodeAuthenticate, encodeChallenge, encodeNegotiate, ntlmMessageType } from './messages.js';
 
 const hex = (x: string): Buffer => Buffer.from(x, 'hex');
 /** The NTLM token at the end of a DCE/RPC PDU (auth_length at offset 10). */
@@ -89,7 +81,7 @@ describe(decodeAuthenticate.name, () => {
     expect(sut.encryptedRandomSessionKey.toString('hex')).toBe(v.encryptedRandomSessionKey);
   });
 
-  it('decodes impacket\'s 64-byte-header AUTHENTICATE from Appendix A', () => {
+  it("decodes impacket's 64-byte-header AUTHENTICATE from Appendix A", () => {
     const sut = decodeAuthenticate(authValue(a.auth3Pdu));
     expect(sut).toMatchObject({ domain: a.domain, user: a.user, workstation: '' });
     expect(sut.version).toBeUndefined();
@@ -139,7 +131,7 @@ describe(encodeAuthenticate.name, () => {
 });
 
 describe(encodeNegotiate.name, () => {
-  it('builds impacket\'s 32-byte NEGOTIATE from Appendix A', () => {
+  it("builds impacket's 32-byte NEGOTIATE from Appendix A", () => {
     const sut = encodeNegotiate({ flags: a.negotiateFlags });
     expect(sut).toEqual(authValue(a.bindPdu));
   });

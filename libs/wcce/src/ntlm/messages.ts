@@ -205,18 +205,13 @@ export function decodeChallenge(buf: Buffer): ChallengeMessage {
   r.skip(8, 'Reserved');
   const targetInfoField = readField(r, 'TargetInfoFields');
   let version: NtlmVersion | undefined;
-  if (
-    hasFlag(flags, NtlmFlags.NEGOTIATE_VERSION) &&
-    payloadStart([targetNameField, targetInfoField], buf.length) >= CHALLENGE_HEADER + VERSION_LENGTH
-  ) {
+  if (hasFlag(flags, NtlmFlags.NEGOTIATE_VERSION) && payloadStart([targetNameField, targetInfoField], buf.length) >= CHALLENGE_HEADER + VERSION_LENGTH) {
     version = readVersion(r);
   }
   const unicode = hasFlag(flags, NtlmFlags.NEGOTIATE_UNICODE);
   const targetName = decodeString(fieldBytes(r, targetNameField), unicode);
   const targetInfo =
-    targetInfoField.length > 0
-      ? AvPairs.decode(fieldBytes(r, targetInfoField), 'NTLM_CHALLENGE.TargetInfo', targetInfoField.offset)
-      : new AvPairs();
+    targetInfoField.length > 0 ? AvPairs.decode(fieldBytes(r, targetInfoField), 'NTLM_CHALLENGE.TargetInfo', targetInfoField.offset) : new AvPairs();
   const m: ChallengeMessage = { flags, serverChallenge, targetName, targetInfo };
   if (version) m.version = version;
   return m;

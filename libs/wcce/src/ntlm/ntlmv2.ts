@@ -35,12 +35,7 @@ export function ntowfv2(ntHashValue: Uint8Array, user: string, domain: string): 
  * `serverName` is the encoded AV_PAIR list (ending with MsvAvEOL). The spec and Windows append
  * Z(4) after it; impacket (HEAD) does not, which `trailingZeros: false` reproduces.
  */
-export function ntlmv2ClientChallenge(
-  timestamp: Buffer,
-  clientChallenge: Buffer,
-  serverName: Buffer,
-  trailingZeros = true,
-): Buffer {
+export function ntlmv2ClientChallenge(timestamp: Buffer, clientChallenge: Buffer, serverName: Buffer, trailingZeros = true): Buffer {
   if (timestamp.length !== 8) throw new RangeError('timestamp must be an 8-byte FILETIME');
   if (clientChallenge.length !== 8) throw new RangeError('client challenge must be 8 bytes');
   return Buffer.concat([

@@ -38,8 +38,6 @@ describe(NtlmProvider.name, () => {
 
   it('refuses incomplete credentials with CONFIG', () => {
     expect(() => new NtlmProvider({ kind: 'ntlm', domain: 'D', user: 'u' })).toThrow(WcceError);
-    expect(() => new NtlmProvider({ kind: 'ntlm', domain: 'D', user: 'u', ntHash: Buffer.alloc(3) })).toThrow(
-      expect.objectContaining({ code: 'CONFIG' }),
-    );
+    expect(() => new NtlmProvider({ kind: 'ntlm', domain: 'D', user: 'u', ntHash: Buffer.alloc(3) })).toThrow(expect.objectContaining({ code: 'CONFIG' }));
   });
 });

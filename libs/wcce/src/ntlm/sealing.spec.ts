@@ -67,8 +67,6 @@ describe(NtlmSealing.name, () => {
   });
 
   it('refuses contexts without extended session security', () => {
-    expect(() => new NtlmSealing('initiator', 0x20000000, hex(v.randomSessionKey))).toThrow(
-      expect.objectContaining({ code: 'UNSUPPORTED' }),
-    );
+    expect(() => new NtlmSealing('initiator', 0x20000000, hex(v.randomSessionKey))).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
   });
 });

@@ -166,7 +166,12 @@ export function decodeLsarQueryInformationPolicyResponse(stub: Buffer, expectedC
       dec.align(4);
       const out: PolicyDomainInfo = { name: null, sid: null };
       readUnicodeString(dec, 'Name', (v) => (out.name = v));
-      dec.pointer('unique', 'Sid', () => readSid(dec, 'Sid'), (v) => (out.sid = v));
+      dec.pointer(
+        'unique',
+        'Sid',
+        () => readSid(dec, 'Sid'),
+        (v) => (out.sid = v),
+      );
       return out;
     }),
   );

@@ -38,22 +38,44 @@ const SERVER_INFO_HEX = hex(
   '00000200', // LPSERVER_INFO_101 referent
   'f4010000', // sv101_platform_id 500
   '04000200', // sv101_name referent
-  '06000000', '01000000', // version 6.1
+  '06000000',
+  '01000000', // version 6.1
   '03100000', // sv101_type
   '08000200', // sv101_comment referent
-  '05000000', '00000000', '05000000', '43004100300031000000', '0000', // "CA01" + pad
-  '01000000', '00000000', '01000000', '0000', '0000', // "" + pad
+  '05000000',
+  '00000000',
+  '05000000',
+  '43004100300031000000',
+  '0000', // "CA01" + pad
+  '01000000',
+  '00000000',
+  '01000000',
+  '0000',
+  '0000', // "" + pad
   '00000000', // NET_API_STATUS
 );
 const SERVER_INFO: ServerInfo101 = { platformId: 500, name: 'CA01', versionMajor: 6, versionMinor: 1, type: 0x1003, comment: '' };
 
 const ACCOUNT_DOMAIN_HEX = hex(
   '00000200', // PLSAPR_POLICY_INFORMATION referent
-  '0500', '0000', // discriminant PolicyAccountDomainInformation, pad to the arm's 4-byte alignment
-  '0800', '0800', '04000200', // RPC_UNICODE_STRING Length, MaximumLength, Buffer referent
+  '0500',
+  '0000', // discriminant PolicyAccountDomainInformation, pad to the arm's 4-byte alignment
+  '0800',
+  '0800',
+  '04000200', // RPC_UNICODE_STRING Length, MaximumLength, Buffer referent
   '08000200', // DomainSid referent
-  '04000000', '00000000', '04000000', '5400450053005400', // "TEST"
-  '04000000', '01', '04', '000000000005', '15000000', '01000000', '02000000', '03000000', // S-1-5-21-1-2-3
+  '04000000',
+  '00000000',
+  '04000000',
+  '5400450053005400', // "TEST"
+  '04000000',
+  '01',
+  '04',
+  '000000000005',
+  '15000000',
+  '01000000',
+  '02000000',
+  '03000000', // S-1-5-21-1-2-3
   '00000000', // NTSTATUS
 );
 
@@ -144,8 +166,14 @@ describe('srvsvc and lsarpc helpers over RpcClient', () => {
     const rpc = await connect(LSARPC);
     const handle = await lsarOpenPolicy2(rpc);
     expect(handle).toEqual(HANDLE);
-    await expect(lsarQueryInformationPolicy(rpc, handle, PolicyInformationClass.ACCOUNT_DOMAIN)).resolves.toEqual({ name: 'CA01', sid: 'S-1-5-21-100-200-300' });
-    await expect(lsarQueryInformationPolicy(rpc, handle, PolicyInformationClass.PRIMARY_DOMAIN)).rejects.toMatchObject({ code: 'ACCESS_DENIED', status: 0xc0000022 });
+    await expect(lsarQueryInformationPolicy(rpc, handle, PolicyInformationClass.ACCOUNT_DOMAIN)).resolves.toEqual({
+      name: 'CA01',
+      sid: 'S-1-5-21-100-200-300',
+    });
+    await expect(lsarQueryInformationPolicy(rpc, handle, PolicyInformationClass.PRIMARY_DOMAIN)).rejects.toMatchObject({
+      code: 'ACCESS_DENIED',
+      status: 0xc0000022,
+    });
     await expect(lsarClose(rpc, handle)).resolves.toBeUndefined();
   });
 });

@@ -69,11 +69,21 @@ export function decodeNetrServerGetInfoResponse(stub: Buffer): { info: ServerInf
       () =>
         dec.struct(() => {
           const out: ServerInfo101 = { platformId: dec.u32('sv101_platform_id'), name: null, versionMajor: 0, versionMinor: 0, type: 0, comment: null };
-          dec.pointer('unique', 'sv101_name', () => dec.wstring('sv101_name'), (v) => (out.name = v));
+          dec.pointer(
+            'unique',
+            'sv101_name',
+            () => dec.wstring('sv101_name'),
+            (v) => (out.name = v),
+          );
           out.versionMajor = dec.u32('sv101_version_major');
           out.versionMinor = dec.u32('sv101_version_minor');
           out.type = dec.u32('sv101_type');
-          dec.pointer('unique', 'sv101_comment', () => dec.wstring('sv101_comment'), (v) => (out.comment = v));
+          dec.pointer(
+            'unique',
+            'sv101_comment',
+            () => dec.wstring('sv101_comment'),
+            (v) => (out.comment = v),
+          );
           return out;
         }),
       (v) => (info = v),

@@ -36,9 +36,8 @@ export const Smb2Command = {
 export type Smb2Command = (typeof Smb2Command)[keyof typeof Smb2Command];
 
 export function commandName(command: number): string {
-  for (const [name, value] of Object.entries(Smb2Command))
-    if (value === command) return name;
-  return `0x${command.toString(16).padStart(4, "0")}`;
+  for (const [name, value] of Object.entries(Smb2Command)) if (value === command) return name;
+  return `0x${command.toString(16).padStart(4, '0')}`;
 }
 
 /** MS-SMB2 2.2.1.2 Flags. */
@@ -62,16 +61,14 @@ export const Smb2Dialect = {
   WILDCARD: 0x02ff,
 } as const;
 export type Smb2Dialect = 0x0202 | 0x0210 | 0x0300 | 0x0302 | 0x0311;
-export const ALL_DIALECTS: readonly Smb2Dialect[] = [
-  0x0202, 0x0210, 0x0300, 0x0302, 0x0311,
-];
+export const ALL_DIALECTS: readonly Smb2Dialect[] = [0x0202, 0x0210, 0x0300, 0x0302, 0x0311];
 
 export function isSmb3(dialect: number): boolean {
   return dialect >= 0x0300 && dialect !== Smb2Dialect.WILDCARD;
 }
 
 export function dialectName(dialect: number): string {
-  const hex = dialect.toString(16).padStart(4, "0");
+  const hex = dialect.toString(16).padStart(4, '0');
   return `${hex[1]}.${hex[2]}.${hex[3]}`;
 }
 

@@ -1,17 +1,7 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  randomBytes,
-  type CipherCCMTypes,
-  type CipherGCMTypes,
-} from "node:crypto";
-import { WcceError } from "../errors.js";
-import {
-  SMB2_TRANSFORM_FLAG_ENCRYPTED,
-  SMB2_TRANSFORM_HEADER_SIZE,
-  Smb2Cipher,
-} from "./constants.js";
-import { decodeTransformHeader, encodeTransformHeader } from "./transform.js";
+import { createCipheriv, createDecipheriv, randomBytes, type CipherCCMTypes, type CipherGCMTypes } from 'node:crypto';
+import { WcceError } from '../errors.js';
+import { SMB2_TRANSFORM_FLAG_ENCRYPTED, SMB2_TRANSFORM_HEADER_SIZE, Smb2Cipher } from './constants.js';
+import { decodeTransformHeader, encodeTransformHeader } from './transform.js';
 
 /**
  * MS-SMB2 3.1.4.3 encrypting and 3.2.5.1.1.1 / 3.3.5.2.1.1 decrypting messages with the SMB2
@@ -51,17 +41,8 @@ function aad(header: Buffer): Buffer {
 }
 
 /** Encrypts one (possibly compounded) SMB2 message for `sessionId`; returns TRANSFORM_HEADER + ciphertext. */
-export function encryptMessage(
-  cipher: Smb2Cipher,
-  key: Buffer,
-  sessionId: bigint,
-  message: Buffer,
-  nonce: Buffer,
-): Buffer {
-  if (nonce.length !== nonceLength(cipher))
-    throw new RangeError(
-      `nonce must be ${nonceLength(cipher)} bytes for cipher ${cipher}`,
-    );
+export function encryptMessage(cipher: Smb2Cipher, key: Buffer, sessionId: bigint, message: Buffer, nonce: Buffer): Buffer {
+  if (nonce.length !== nonceLength(cipher)) throw new RangeError(`nonce must be ${nonceLength(cipher)} bytes for cipher ${cipher}`);
   const header = encodeTransformHeader({
     signature: Buffer.alloc(16),
     nonce,
@@ -72,14 +53,14 @@ export function encryptMessage(
   let ciphertext: Buffer;
   let tag: Buffer;
   if (cipher === Smb2Cipher.AES_128_GCM) {
-    const c = createCipheriv("aes-128-gcm" as CipherGCMTypes, key, nonce, {
+    const c = createCipheriv('aes-128-gcm' as CipherGCMTypes, key, nonce, {
       authTagLength: TAG_LENGTH,
     });
     c.setAAD(aad(header));
     ciphertext = Buffer.concat([c.update(message), c.final()]);
     tag = c.getAuthTag();
   } else {
-    const c = createCipheriv("aes-128-ccm" as CipherCCMTypes, key, nonce, {
+    const c = createCipheriv('aes-128-ccm' as CipherCCMTypes, key, nonce, {
       authTagLength: TAG_LENGTH,
     });
     c.setAAD(aad(header), { plaintextLength: message.length });
@@ -94,25 +75,21 @@ export function encryptMessage(
  * Decrypts a transformed message with `key`. A bad tag or a malformed header is
  * WcceError('INTEGRITY') / WcceProtocolError; the caller picks the key by the header's SessionId.
  */
-export function decryptMessage(
-  cipher: Smb2Cipher,
-  key: Buffer,
-  transformed: Buffer,
-): Buffer {
+export function decryptMessage(cipher: Smb2Cipher, key: Buffer, transformed: Buffer): Buffer {
   const h = decodeTransformHeader(transformed);
   const header = transformed.subarray(0, SMB2_TRANSFORM_HEADER_SIZE);
   const ciphertext = transformed.subarray(SMB2_TRANSFORM_HEADER_SIZE);
   const nonce = h.nonce.subarray(0, nonceLength(cipher));
   try {
     if (cipher === Smb2Cipher.AES_128_GCM) {
-      const d = createDecipheriv("aes-128-gcm" as CipherGCMTypes, key, nonce, {
+      const d = createDecipheriv('aes-128-gcm' as CipherGCMTypes, key, nonce, {
         authTagLength: TAG_LENGTH,
       });
       d.setAuthTag(h.signature);
       d.setAAD(aad(header));
       return Buffer.concat([d.update(ciphertext), d.final()]);
     }
-    const d = createDecipheriv("aes-128-ccm" as CipherCCMTypes, key, nonce, {
+    const d = createDecipheriv('aes-128-ccm' as CipherCCMTypes, key, nonce, {
       authTagLength: TAG_LENGTH,
     });
     d.setAuthTag(h.signature);
@@ -121,11 +98,7 @@ export function decryptMessage(
     d.final();
     return plain;
   } catch (cause) {
-    throw new WcceError(
-      "INTEGRITY",
-      `SMB2 encrypted message for session 0x${h.sessionId.toString(16)} failed authentication`,
-      { cause },
-    );
+    throw new WcceError('INTEGRITY', `SMB2 encrypted message for session 0x${h.sessionId.toString(16)} failed authentication`, { cause });
   }
 }
 

@@ -1,4 +1,4 @@
-import { WcceProtocolError } from "../errors.js";
+import { WcceProtocolError } from '../errors.js';
 
 /**
  * Direct TCP transport (MS-SMB2 2.1): every SMB2 message is preceded by a 4-byte header,
@@ -7,10 +7,7 @@ import { WcceProtocolError } from "../errors.js";
 export const MAX_STREAM_PROTOCOL_LENGTH = 0xffffff;
 
 export function frame(message: Buffer): Buffer {
-  if (message.length > MAX_STREAM_PROTOCOL_LENGTH)
-    throw new RangeError(
-      `SMB2 message of ${message.length} bytes does not fit a direct-TCP frame`,
-    );
+  if (message.length > MAX_STREAM_PROTOCOL_LENGTH) throw new RangeError(`SMB2 message of ${message.length} bytes does not fit a direct-TCP frame`);
   const out = Buffer.allocUnsafe(4 + message.length);
   out.writeUInt32BE(message.length, 0);
   message.copy(out, 4);
@@ -38,26 +35,15 @@ export class FrameDecoder {
       const head = this.peek(4);
       if (head[0] !== 0)
         throw new WcceProtocolError(
-          "DirectTcpHeader",
-          "Zero",
+          'DirectTcpHeader',
+          'Zero',
           this.total,
           `first byte 0x${head[0]!.toString(16)} is not 0 (NetBIOS session messages are not supported)`,
         );
       const length = head.readUInt32BE(0);
       if (length > this.maxFrame)
-        throw new WcceProtocolError(
-          "DirectTcpHeader",
-          "StreamProtocolLength",
-          this.total + 1,
-          `${length} exceeds the ${this.maxFrame}-byte limit`,
-        );
-      if (length < 4)
-        throw new WcceProtocolError(
-          "DirectTcpHeader",
-          "StreamProtocolLength",
-          this.total + 1,
-          `${length} is too short for an SMB2 message`,
-        );
+        throw new WcceProtocolError('DirectTcpHeader', 'StreamProtocolLength', this.total + 1, `${length} exceeds the ${this.maxFrame}-byte limit`);
+      if (length < 4) throw new WcceProtocolError('DirectTcpHeader', 'StreamProtocolLength', this.total + 1, `${length} is too short for an SMB2 message`);
       if (this.buffered < 4 + length) break;
       const whole = this.take(4 + length);
       out.push(whole.subarray(4));
@@ -78,8 +64,7 @@ export class FrameDecoder {
   }
 
   private take(n: number): Buffer {
-    const joined =
-      this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     const head = joined.subarray(0, n);
     const rest = joined.subarray(n);
     this.chunks = rest.length > 0 ? [rest] : [];

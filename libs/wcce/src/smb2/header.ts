@@ -1,13 +1,6 @@
-import { ByteReader } from "../util/reader.js";
-import { ByteWriter } from "../util/writer.js";
-import {
-  SMB1_PROTOCOL_ID,
-  SMB2_HEADER_SIZE,
-  SMB2_PROTOCOL_ID,
-  SMB2_SIGNATURE_OFFSET,
-  SMB2_TRANSFORM_PROTOCOL_ID,
-  Smb2HeaderFlags,
-} from "./constants.js";
+import { ByteReader } from '../util/reader.js';
+import { ByteWriter } from '../util/writer.js';
+import { SMB1_PROTOCOL_ID, SMB2_HEADER_SIZE, SMB2_PROTOCOL_ID, SMB2_SIGNATURE_OFFSET, SMB2_TRANSFORM_PROTOCOL_ID, Smb2HeaderFlags } from './constants.js';
 
 /**
  * MS-SMB2 2.2.1 SMB2 Packet Header, both forms: 2.2.1.1 ASYNC (Flags & ASYNC_COMMAND, carries
@@ -33,9 +26,7 @@ export interface Smb2Header {
   signature: Buffer;
 }
 
-export function makeHeader(
-  fields: Partial<Smb2Header> & { command: number },
-): Smb2Header {
+export function makeHeader(fields: Partial<Smb2Header> & { command: number }): Smb2Header {
   return {
     creditCharge: 0,
     status: 0,
@@ -60,59 +51,49 @@ export function isResponse(header: Smb2Header): boolean {
   return (header.flags & Smb2HeaderFlags.SERVER_TO_REDIR) !== 0;
 }
 
-export function encodeHeader(
-  h: Smb2Header,
-  w: ByteWriter = new ByteWriter(SMB2_HEADER_SIZE),
-): ByteWriter {
-  w.u32(SMB2_PROTOCOL_ID)
-    .u16(SMB2_HEADER_SIZE)
-    .u16(h.creditCharge)
-    .u32(h.status)
-    .u16(h.command)
-    .u16(h.credits);
+export function encodeHeader(h: Smb2Header, w: ByteWriter = new ByteWriter(SMB2_HEADER_SIZE)): ByteWriter {
+  w.u32(SMB2_PROTOCOL_ID).u16(SMB2_HEADER_SIZE).u16(h.creditCharge).u32(h.status).u16(h.command).u16(h.credits);
   w.u32(h.flags).u32(h.nextCommand).u64(h.messageId);
   if (isAsync(h)) w.u64(h.asyncId);
   else w.u32(h.processId).u32(h.treeId);
   w.u64(h.sessionId);
-  if (h.signature.length !== 16)
-    throw new RangeError("SMB2 signature must be 16 bytes");
+  if (h.signature.length !== 16) throw new RangeError('SMB2 signature must be 16 bytes');
   w.bytes(h.signature);
   return w;
 }
 
 /** Reads the 64-byte header at `offset` (a compound message's later parts start further in). */
 export function decodeHeader(msg: Buffer, offset = 0): Smb2Header {
-  const r = new ByteReader(msg, "SMB2Header", offset);
-  const protocolId = r.u32("ProtocolId");
+  const r = new ByteReader(msg, 'SMB2Header', offset);
+  const protocolId = r.u32('ProtocolId');
   if (protocolId !== SMB2_PROTOCOL_ID) {
     const what =
       protocolId === SMB1_PROTOCOL_ID
-        ? "an SMB1 message"
+        ? 'an SMB1 message'
         : protocolId === SMB2_TRANSFORM_PROTOCOL_ID
-          ? "an encrypted message where a clear one was expected"
+          ? 'an encrypted message where a clear one was expected'
           : `0x${protocolId.toString(16)}`;
-    r.fail("ProtocolId", `not an SMB2 header (${what})`, offset);
+    r.fail('ProtocolId', `not an SMB2 header (${what})`, offset);
   }
-  const structureSize = r.u16("StructureSize");
-  if (structureSize !== SMB2_HEADER_SIZE)
-    r.fail("StructureSize", `expected 64, got ${structureSize}`, offset + 4);
-  const creditCharge = r.u16("CreditCharge");
-  const status = r.u32("Status");
-  const command = r.u16("Command");
-  const credits = r.u16("Credit");
-  const flags = r.u32("Flags");
-  const nextCommand = r.u32("NextCommand");
-  const messageId = r.u64("MessageId");
+  const structureSize = r.u16('StructureSize');
+  if (structureSize !== SMB2_HEADER_SIZE) r.fail('StructureSize', `expected 64, got ${structureSize}`, offset + 4);
+  const creditCharge = r.u16('CreditCharge');
+  const status = r.u32('Status');
+  const command = r.u16('Command');
+  const credits = r.u16('Credit');
+  const flags = r.u32('Flags');
+  const nextCommand = r.u32('NextCommand');
+  const messageId = r.u64('MessageId');
   let asyncId = 0n;
   let processId = 0;
   let treeId = 0;
-  if (flags & Smb2HeaderFlags.ASYNC_COMMAND) asyncId = r.u64("AsyncId");
+  if (flags & Smb2HeaderFlags.ASYNC_COMMAND) asyncId = r.u64('AsyncId');
   else {
-    processId = r.u32("Reserved");
-    treeId = r.u32("TreeId");
+    processId = r.u32('Reserved');
+    treeId = r.u32('TreeId');
   }
-  const sessionId = r.u64("SessionId");
-  const signature = Buffer.from(r.bytes(16, "Signature"));
+  const sessionId = r.u64('SessionId');
+  const signature = Buffer.from(r.bytes(16, 'Signature'));
   return {
     creditCharge,
     status,
@@ -138,10 +119,7 @@ export interface Smb2Message {
 
 /** Header + body into one message buffer. */
 export function buildMessage(header: Smb2Header, body: Buffer): Buffer {
-  const w = encodeHeader(
-    header,
-    new ByteWriter(SMB2_HEADER_SIZE + body.length),
-  );
+  const w = encodeHeader(header, new ByteWriter(SMB2_HEADER_SIZE + body.length));
   w.bytes(body);
   return w.toBuffer();
 }
@@ -160,23 +138,15 @@ export function splitCompound(msg: Buffer): Buffer[] {
   const parts: Buffer[] = [];
   let offset = 0;
   for (;;) {
-    const r = new ByteReader(msg, "SMB2Header", offset);
-    r.skip(20, "ProtocolId..Command");
+    const r = new ByteReader(msg, 'SMB2Header', offset);
+    r.skip(20, 'ProtocolId..Command');
     const next = msg.length >= offset + 24 ? msg.readUInt32LE(offset + 20) : 0;
     if (next === 0) {
       parts.push(msg.subarray(offset));
       return parts;
     }
-    if (
-      next < SMB2_HEADER_SIZE ||
-      next % 8 !== 0 ||
-      offset + next >= msg.length
-    ) {
-      r.fail(
-        "NextCommand",
-        `bad offset ${next} in a ${msg.length}-byte compound`,
-        offset + 20,
-      );
+    if (next < SMB2_HEADER_SIZE || next % 8 !== 0 || offset + next >= msg.length) {
+      r.fail('NextCommand', `bad offset ${next} in a ${msg.length}-byte compound`, offset + 20);
     }
     parts.push(msg.subarray(offset, offset + next));
     offset += next;

@@ -1,5 +1,5 @@
-import { kdfString, smb3Kdf } from "../crypto/kdf.js";
-import { Smb2Dialect } from "./constants.js";
+import { kdfString, smb3Kdf } from '../crypto/kdf.js';
+import { Smb2Dialect } from './constants.js';
 
 /**
  * MS-SMB2 3.2.5.3.1 (client) / 3.3.5.5.3 (server): the keys of one authenticated session.
@@ -27,58 +27,27 @@ export function normaliseSessionKey(gssKey: Buffer): Buffer {
  * Derives the key set for a dialect. For 3.1.1 `preauthHash` is the session's
  * PreauthIntegrityHashValue after the last SESSION_SETUP request (MS-SMB2 3.2.5.3.1).
  */
-export function deriveSessionKeys(
-  dialect: number,
-  gssKey: Buffer,
-  preauthHash?: Buffer,
-): Smb2SessionKeys {
+export function deriveSessionKeys(dialect: number, gssKey: Buffer, preauthHash?: Buffer): Smb2SessionKeys {
   const sessionKey = normaliseSessionKey(gssKey);
   if (dialect === Smb2Dialect.SMB202 || dialect === Smb2Dialect.SMB210) {
     return { sessionKey, signingKey: sessionKey };
   }
   if (dialect === Smb2Dialect.SMB311) {
-    if (!preauthHash || preauthHash.length !== 64)
-      throw new RangeError(
-        "SMB 3.1.1 key derivation needs the 64-byte pre-authentication integrity hash",
-      );
+    if (!preauthHash || preauthHash.length !== 64) throw new RangeError('SMB 3.1.1 key derivation needs the 64-byte pre-authentication integrity hash');
     return {
       sessionKey,
-      signingKey: smb3Kdf(sessionKey, kdfString("SMBSigningKey"), preauthHash),
-      clientToServerKey: smb3Kdf(
-        sessionKey,
-        kdfString("SMBC2SCipherKey"),
-        preauthHash,
-      ),
-      serverToClientKey: smb3Kdf(
-        sessionKey,
-        kdfString("SMBS2CCipherKey"),
-        preauthHash,
-      ),
-      applicationKey: smb3Kdf(sessionKey, kdfString("SMBAppKey"), preauthHash),
+      signingKey: smb3Kdf(sessionKey, kdfString('SMBSigningKey'), preauthHash),
+      clientToServerKey: smb3Kdf(sessionKey, kdfString('SMBC2SCipherKey'), preauthHash),
+      serverToClientKey: smb3Kdf(sessionKey, kdfString('SMBS2CCipherKey'), preauthHash),
+      applicationKey: smb3Kdf(sessionKey, kdfString('SMBAppKey'), preauthHash),
     };
   }
   // 3.0 and 3.0.2. Note "ServerIn " has a trailing space: both contexts are 10 bytes with the NUL.
   return {
     sessionKey,
-    signingKey: smb3Kdf(
-      sessionKey,
-      kdfString("SMB2AESCMAC"),
-      kdfString("SmbSign"),
-    ),
-    clientToServerKey: smb3Kdf(
-      sessionKey,
-      kdfString("SMB2AESCCM"),
-      kdfString("ServerIn "),
-    ),
-    serverToClientKey: smb3Kdf(
-      sessionKey,
-      kdfString("SMB2AESCCM"),
-      kdfString("ServerOut"),
-    ),
-    applicationKey: smb3Kdf(
-      sessionKey,
-      kdfString("SMB2APP"),
-      kdfString("SmbRpc"),
-    ),
+    signingKey: smb3Kdf(sessionKey, kdfString('SMB2AESCMAC'), kdfString('SmbSign')),
+    clientToServerKey: smb3Kdf(sessionKey, kdfString('SMB2AESCCM'), kdfString('ServerIn ')),
+    serverToClientKey: smb3Kdf(sessionKey, kdfString('SMB2AESCCM'), kdfString('ServerOut')),
+    applicationKey: smb3Kdf(sessionKey, kdfString('SMB2APP'), kdfString('SmbRpc')),
   };
 }

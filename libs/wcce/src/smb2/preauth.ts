@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash } from 'node:crypto';
 
 /**
  * MS-SMB2 3.2.5.2 / 3.3.5.4 pre-authentication integrity (3.1.1, SHA-512):
@@ -14,5 +14,5 @@ export function initialPreauthHash(): Buffer {
 }
 
 export function preauthUpdate(previous: Buffer, message: Buffer): Buffer {
-  return createHash("sha512").update(previous).update(message).digest();
+  return createHash('sha512').update(previous).update(message).digest();
 }

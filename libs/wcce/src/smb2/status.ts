@@ -1,4 +1,4 @@
-import { hex32 } from "../errors.js";
+import { hex32 } from '../errors.js';
 
 /**
  * NTSTATUS values MS-SMB2 traffic uses ([MS-ERREF] 2.3.1). Only the common ones carry names;
@@ -63,8 +63,7 @@ export const NtStatus = {
 } as const;
 
 const NAMES = new Map<number, string>();
-for (const [name, value] of Object.entries(NtStatus))
-  if (!NAMES.has(value)) NAMES.set(value, `STATUS_${name}`);
+for (const [name, value] of Object.entries(NtStatus)) if (!NAMES.has(value)) NAMES.set(value, `STATUS_${name}`);
 
 /** `STATUS_LOGON_FAILURE (0xC000006D)` or just the hex for an unnamed status. */
 export function statusName(status: number): string {

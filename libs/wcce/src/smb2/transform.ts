@@ -1,9 +1,6 @@
-import { ByteReader } from "../util/reader.js";
-import { ByteWriter } from "../util/writer.js";
-import {
-  SMB2_TRANSFORM_HEADER_SIZE,
-  SMB2_TRANSFORM_PROTOCOL_ID,
-} from "./constants.js";
+import { ByteReader } from '../util/reader.js';
+import { ByteWriter } from '../util/writer.js';
+import { SMB2_TRANSFORM_HEADER_SIZE, SMB2_TRANSFORM_PROTOCOL_ID } from './constants.js';
 
 /**
  * MS-SMB2 2.2.41 SMB2 TRANSFORM_HEADER, the 52-byte prefix of an encrypted message.
@@ -21,10 +18,8 @@ export interface Smb2TransformHeader {
 }
 
 export function encodeTransformHeader(h: Smb2TransformHeader): Buffer {
-  if (h.signature.length !== 16)
-    throw new RangeError("transform signature must be 16 bytes");
-  if (h.nonce.length > 16)
-    throw new RangeError("transform nonce is at most 16 bytes");
+  if (h.signature.length !== 16) throw new RangeError('transform signature must be 16 bytes');
+  if (h.nonce.length > 16) throw new RangeError('transform nonce is at most 16 bytes');
   const nonce = Buffer.alloc(16);
   h.nonce.copy(nonce);
   return new ByteWriter(SMB2_TRANSFORM_HEADER_SIZE)
@@ -39,22 +34,17 @@ export function encodeTransformHeader(h: Smb2TransformHeader): Buffer {
 }
 
 export function decodeTransformHeader(msg: Buffer): Smb2TransformHeader {
-  const r = new ByteReader(msg, "SMB2TransformHeader");
-  const protocolId = r.u32("ProtocolId");
-  if (protocolId !== SMB2_TRANSFORM_PROTOCOL_ID)
-    r.fail("ProtocolId", "not a TRANSFORM_HEADER", 0);
-  const signature = Buffer.from(r.bytes(16, "Signature"));
-  const nonce = Buffer.from(r.bytes(16, "Nonce"));
-  const originalMessageSize = r.u32("OriginalMessageSize");
-  r.u16("Reserved");
-  const flags = r.u16("Flags");
-  const sessionId = r.u64("SessionId");
+  const r = new ByteReader(msg, 'SMB2TransformHeader');
+  const protocolId = r.u32('ProtocolId');
+  if (protocolId !== SMB2_TRANSFORM_PROTOCOL_ID) r.fail('ProtocolId', 'not a TRANSFORM_HEADER', 0);
+  const signature = Buffer.from(r.bytes(16, 'Signature'));
+  const nonce = Buffer.from(r.bytes(16, 'Nonce'));
+  const originalMessageSize = r.u32('OriginalMessageSize');
+  r.u16('Reserved');
+  const flags = r.u16('Flags');
+  const sessionId = r.u64('SessionId');
   if (originalMessageSize !== msg.length - SMB2_TRANSFORM_HEADER_SIZE) {
-    r.fail(
-      "OriginalMessageSize",
-      `says ${originalMessageSize}, ${msg.length - SMB2_TRANSFORM_HEADER_SIZE} byte(s) follow`,
-      36,
-    );
+    r.fail('OriginalMessageSize', `says ${originalMessageSize}, ${msg.length - SMB2_TRANSFORM_HEADER_SIZE} byte(s) follow`, 36);
   }
   return { signature, nonce, originalMessageSize, flags, sessionId };
 }

@@ -25,7 +25,7 @@ describe('mechListMIC and NTLM MIC against the Windows SMB session setup (Open S
   const challenge = mechToken(w.sessionSetupResponse1);
   const authenticate = mechToken(w.sessionSetupRequest2);
 
-  it('the Windows client\'s NTLM MIC is HMAC_MD5(ExportedSessionKey, NEGOTIATE ‖ CHALLENGE ‖ AUTHENTICATE)', () => {
+  it("the Windows client's NTLM MIC is HMAC_MD5(ExportedSessionKey, NEGOTIATE ‖ CHALLENGE ‖ AUTHENTICATE)", () => {
     const zeroed = Buffer.from(authenticate);
     zeroed.fill(0, AUTHENTICATE_MIC_OFFSET, AUTHENTICATE_MIC_OFFSET + 16);
     const sut = computeMic(hex(w.sessionKey), negotiate, challenge, zeroed);
@@ -55,7 +55,7 @@ describe(SpnegoContext.name, () => {
       now: () => new Date(Number((0x01d0aecd6c5c8d24n - 116444736000000000n) / 10000n)),
     };
 
-    it('answers the Windows NegTokenInit with the Windows server\'s NegTokenResp byte for byte', async () => {
+    it("answers the Windows NegTokenInit with the Windows server's NegTokenResp byte for byte", async () => {
       const sut = new SpnegoContext({ role: 'acceptor', inner: new NtlmAcceptorContext(options), mech: MechOid.NTLMSSP });
       const out = await sut.step(hex(w.sessionSetupRequest1));
       // Windows' own timestamp has sub-millisecond digits our Date clock cannot produce: compare

@@ -1,13 +1,6 @@
 import { WcceError } from '../errors.js';
 import type { RpcAuthLevel, RpcPduParts, SecurityContext, SecurityRole, SecurityStep } from '../security/provider.js';
-import {
-  NegState,
-  decodeNegotiationToken,
-  encodeMechTypeList,
-  encodeNegTokenInit,
-  encodeNegTokenResp,
-  type NegTokenResp,
-} from './tokens.js';
+import { NegState, decodeNegotiationToken, encodeMechTypeList, encodeNegTokenInit, encodeNegTokenResp, type NegTokenResp } from './tokens.js';
 
 /**
  * What SPNEGO needs from an inner mechanism for the mechListMIC (RFC 4178 5, MS-SPNG 3.1.5.1):
@@ -124,9 +117,7 @@ export class SpnegoContext implements SecurityContext {
         const out: NegTokenResp = { negState: NegState.ACCEPT_INCOMPLETE };
         if (step.output) out.responseToken = step.output;
         const wantMic =
-          (micCapable(this.inner) && this.inner.mechListMicRequired === true) ||
-          resp.negState === NegState.REQUEST_MIC ||
-          resp.mechListMic !== undefined;
+          (micCapable(this.inner) && this.inner.mechListMicRequired === true) || resp.negState === NegState.REQUEST_MIC || resp.mechListMic !== undefined;
         if (wantMic) out.mechListMic = this.requireMic().getMic(this.mechTypesDer!);
         this.micSent = wantMic;
         if (resp.negState === NegState.ACCEPT_COMPLETED) {

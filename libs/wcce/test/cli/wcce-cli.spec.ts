@@ -54,7 +54,19 @@ describe('wcce CLI', () => {
   });
 
   it('exits 2 with the request id for a pending request, and retrieve gets it once approved', async () => {
-    const sut = await cli(['request', ...common(), '--password', PASSWORD, '--template', 'ManagerApproval', '--csr', csrFile, '--out', join(dir, 'p.pem'), '--json']);
+    const sut = await cli([
+      'request',
+      ...common(),
+      '--password',
+      PASSWORD,
+      '--template',
+      'ManagerApproval',
+      '--csr',
+      csrFile,
+      '--out',
+      join(dir, 'p.pem'),
+      '--json',
+    ]);
     expect(sut.code).toBe(ExitCode.PENDING);
     const { requestId, status } = JSON.parse(sut.stdout) as { requestId: number; status: string };
     expect(status).toBe('pending');
@@ -65,9 +77,26 @@ describe('wcce CLI', () => {
   });
 
   it('exits 3 when the CA denies (unknown template), with the HRESULT in --json', async () => {
-    const sut = await cli(['request', ...common(), '--password', PASSWORD, '--template', 'NoSuchTemplate', '--csr', csrFile, '--out', join(dir, 'd.pem'), '--json']);
+    const sut = await cli([
+      'request',
+      ...common(),
+      '--password',
+      PASSWORD,
+      '--template',
+      'NoSuchTemplate',
+      '--csr',
+      csrFile,
+      '--out',
+      join(dir, 'd.pem'),
+      '--json',
+    ]);
     expect(sut.code).toBe(ExitCode.DENIED);
-    expect(JSON.parse(sut.stdout)).toMatchObject({ status: 'denied', code: 'CA_DENIED', hresult: '0x80094800', hresultName: 'CERTSRV_E_UNSUPPORTED_CERT_TYPE' });
+    expect(JSON.parse(sut.stdout)).toMatchObject({
+      status: 'denied',
+      code: 'CA_DENIED',
+      hresult: '0x80094800',
+      hresultName: 'CERTSRV_E_UNSUPPORTED_CERT_TYPE',
+    });
   });
 
   it('exits 4 on a wrong password and does not echo it', async () => {
@@ -77,7 +106,20 @@ describe('wcce CLI', () => {
   });
 
   it('exits 5 when the CA host does not answer within --timeout', async () => {
-    const sut = await cli(['request', ...common(silentPort), '--password', PASSWORD, '--timeout', '1', '--template', 'WebServer', '--csr', csrFile, '--out', join(dir, 't.pem')]);
+    const sut = await cli([
+      'request',
+      ...common(silentPort),
+      '--password',
+      PASSWORD,
+      '--timeout',
+      '1',
+      '--template',
+      'WebServer',
+      '--csr',
+      csrFile,
+      '--out',
+      join(dir, 't.pem'),
+    ]);
     expect(sut.code).toBe(ExitCode.TRANSPORT);
   });
 
@@ -90,8 +132,11 @@ describe('wcce CLI', () => {
   it('runs as the installed bin (node_modules/.bin/wcce) with the same exit code', async () => {
     const bin = join(REPO_ROOT, 'node_modules/.bin/wcce');
     const code = await new Promise<number>((done) =>
-      execFile(bin, ['request', ...common(), '--template', 'WebServer', '--csr', csrFile, '--out', join(dir, 'bin.pem')], { env: { ...process.env, WCCE_PASSWORD: PASSWORD } }, (e) =>
-        done(e ? Number((e as { code?: number }).code ?? 1) : 0),
+      execFile(
+        bin,
+        ['request', ...common(), '--template', 'WebServer', '--csr', csrFile, '--out', join(dir, 'bin.pem')],
+        { env: { ...process.env, WCCE_PASSWORD: PASSWORD } },
+        (e) => done(e ? Number((e as { code?: number }).code ?? 1) : 0),
       ),
     );
     expect(code).toBe(0);

@@ -94,7 +94,11 @@ export function stopAdDc(dc: AdDc | { skipped: string } | undefined): void {
 export function authAuditLines(dc: AdDc): string[] {
   const out: string[] = [];
   for (const name of readdirSync(join(dc.dir, 'log')).filter((n) => n.startsWith('log.'))) {
-    out.push(...readFileSync(join(dc.dir, 'log', name), 'utf8').split('\n').filter((l) => /Successful AuthZ|Auth:/.test(l)));
+    out.push(
+      ...readFileSync(join(dc.dir, 'log', name), 'utf8')
+        .split('\n')
+        .filter((l) => /Successful AuthZ|Auth:/.test(l)),
+    );
   }
   return out;
 }

@@ -54,7 +54,9 @@ afterAll(async () => {
 
 /** tshark on lo for several TCP ports (KDC relay and simulator), stopped by its PID. */
 async function capture(ports: number[], file: string): Promise<{ stop: () => Promise<void> }> {
-  const child: ChildProcess = spawn('tshark', ['-i', 'lo', '-f', ports.map((p) => `tcp port ${p}`).join(' or '), '-w', file, '-q'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn('tshark', ['-i', 'lo', '-f', ports.map((p) => `tcp port ${p}`).join(' or '), '-w', file, '-q'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   await new Promise<void>((ok, fail) => {
     let err = '';
@@ -94,12 +96,18 @@ describe('adcs-sim with a keytab from the Samba AD DC', () => {
     const csr = await makeCsr('krb-e2e.test.local');
     let certificate: Buffer;
     try {
-      const result = await pool.submit({ host: '127.0.0.1', port: sim.smbPort, serverName: dc.caFqdn, caName: CA_NAME }, { template: 'WebServer', csrDer: Buffer.from(csr.der) });
+      const result = await pool.submit(
+        { host: '127.0.0.1', port: sim.smbPort, serverName: dc.caFqdn, caName: CA_NAME },
+        { template: 'WebServer', csrDer: Buffer.from(csr.der) },
+      );
       expect(result.status).toBe('issued');
       if (result.status !== 'issued') return;
       certificate = result.certificate;
       // a second call reuses the pooled association and the cached tickets
-      const again = await pool.submit({ host: '127.0.0.1', port: sim.smbPort, serverName: dc.caFqdn, caName: CA_NAME }, { template: 'WebServer', csrDer: Buffer.from(csr.der) });
+      const again = await pool.submit(
+        { host: '127.0.0.1', port: sim.smbPort, serverName: dc.caFqdn, caName: CA_NAME },
+        { template: 'WebServer', csrDer: Buffer.from(csr.der) },
+      );
       expect(again.status).toBe('issued');
     } finally {
       await pool.close();
@@ -108,19 +116,57 @@ describe('adcs-sim with a keytab from the Samba AD DC', () => {
     const report = await opensslCheck(sim.caPem, certificate, work);
     expect(report.verified).toBe(true);
     // the requester the CA recorded is the Kerberos client principal from the ticket
-    expect(provider.tickets.expiries().map((e) => e.server)).toEqual(expect.arrayContaining([`cifs/${dc.caFqdn}@${dc.realm}`, `host/${dc.caFqdn}@${dc.realm}`]));
+    expect(provider.tickets.expiries().map((e) => e.server)).toEqual(
+      expect.arrayContaining([`cifs/${dc.caFqdn}@${dc.realm}`, `host/${dc.caFqdn}@${dc.realm}`]),
+    );
 
-    const base = ['-r', file, '-2', '-d', `tcp.port==${sim.smbPort},nbss`, '-d', `tcp.port==${dc.kdc.port},kerberos`, '-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${dc.caKeytab}`];
+    const base = [
+      '-r',
+      file,
+      '-2',
+      '-d',
+      `tcp.port==${sim.smbPort},nbss`,
+      '-d',
+      `tcp.port==${dc.kdc.port},kerberos`,
+      '-o',
+      'kerberos.decrypt:TRUE',
+      '-o',
+      `kerberos.file:${dc.caKeytab}`,
+    ];
     const verbose = execFileSync('tshark', [...base, '-V'], { maxBuffer: 128 << 20 }).toString();
     // CA$ has one key for host/ and cifs/ (same account, same salt): tshark names the first keytab
     // principal for both tickets. Both service tickets (TGS-REP, then in the SMB and bind AP-REQs) decrypt.
-    const ticketLines = verbose.split('\n').filter((l) => /^\s*Decrypted keytype 18 usage 2 using keytab principal (host|cifs)\/ca\.test\.local@TEST\.LOCAL/.test(l));
+    const ticketLines = verbose
+      .split('\n')
+      .filter((l) => /^\s*Decrypted keytype 18 usage 2 using keytab principal (host|cifs)\/ca\.test\.local@TEST\.LOCAL/.test(l));
     expect(ticketLines.length).toBeGreaterThanOrEqual(4);
     expect(verbose).toMatch(/Decrypted keytype 18 usage 11 using learnt encTicketPart_key/); // authenticators
     expect(verbose).toMatch(/Decrypted keytype 18 usage 12 using learnt encTicketPart_key/); // DCE-style AP-REPs
-    const malformed = execFileSync('tshark', [...base, '-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number']).toString().trim();
+    const malformed = execFileSync('tshark', [...base, '-Y', '_ws.malformed', '-T', 'fields', '-e', 'frame.number'])
+      .toString()
+      .trim();
     expect(malformed).toBe('');
-    const rows = execFileSync('tshark', [...base, '-Y', 'dcerpc', '-T', 'fields', '-E', 'separator=|', '-E', 'occurrence=f', '-e', 'dcerpc.pkt_type', '-e', 'dcerpc.cn_bind_to_uuid', '-e', 'dcerpc.auth_type', '-e', 'dcerpc.auth_level', '-e', 'dcerpc.decrypted_stub_data'])
+    const rows = execFileSync('tshark', [
+      ...base,
+      '-Y',
+      'dcerpc',
+      '-T',
+      'fields',
+      '-E',
+      'separator=|',
+      '-E',
+      'occurrence=f',
+      '-e',
+      'dcerpc.pkt_type',
+      '-e',
+      'dcerpc.cn_bind_to_uuid',
+      '-e',
+      'dcerpc.auth_type',
+      '-e',
+      'dcerpc.auth_level',
+      '-e',
+      'dcerpc.decrypted_stub_data',
+    ])
       .toString()
       .trim()
       .split('\n')
@@ -200,7 +246,28 @@ describe('adcs-sim with a keytab from the Samba AD DC', () => {
     const out = join(work, 'cli.pem');
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const args = ['request', '--target', `127.0.0.1:${sim.smbPort}`, '--server-name', dc.caFqdn, '-k', '--user', `${dc.user}@${dc.realm}`, '--keytab', dc.userKeytab, '--dc-ip', `${dc.kdc.host}:${dc.kdc.port}`, '--ca', CA_NAME, '--template', 'WebServer', '--csr', csrFile, '--out', out];
+    const args = [
+      'request',
+      '--target',
+      `127.0.0.1:${sim.smbPort}`,
+      '--server-name',
+      dc.caFqdn,
+      '-k',
+      '--user',
+      `${dc.user}@${dc.realm}`,
+      '--keytab',
+      dc.userKeytab,
+      '--dc-ip',
+      `${dc.kdc.host}:${dc.kdc.port}`,
+      '--ca',
+      CA_NAME,
+      '--template',
+      'WebServer',
+      '--csr',
+      csrFile,
+      '--out',
+      out,
+    ];
     const code = await runCli(args, { stdout: (s) => stdout.push(s), stderr: (s) => stderr.push(s), env: {} });
     expect({ code, stderr: stderr.join('') }).toEqual({ code: 0, stderr: '' });
     expect(readFileSync(out, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
@@ -214,7 +281,28 @@ describe('adcs-sim with a keytab from the Samba AD DC', () => {
     writeFileSync(csrFile, csr.pem);
     const out = join(work, 'cc.pem');
     const stderr: string[] = [];
-    const args = ['request', '--target', `127.0.0.1:${sim.smbPort}`, '--server-name', dc.caFqdn, '-k', '--user', dc.user, '--domain', dc.realm.toLowerCase(), '--kdc', `${dc.kdc.host}:${dc.kdc.port}`, '--ca', CA_NAME, '--template', 'WebServer', '--csr', csrFile, '--out', out];
+    const args = [
+      'request',
+      '--target',
+      `127.0.0.1:${sim.smbPort}`,
+      '--server-name',
+      dc.caFqdn,
+      '-k',
+      '--user',
+      dc.user,
+      '--domain',
+      dc.realm.toLowerCase(),
+      '--kdc',
+      `${dc.kdc.host}:${dc.kdc.port}`,
+      '--ca',
+      CA_NAME,
+      '--template',
+      'WebServer',
+      '--csr',
+      csrFile,
+      '--out',
+      out,
+    ];
     const code = await runCli(args, { stdout: () => undefined, stderr: (s) => stderr.push(s), env: { KRB5CCNAME: `FILE:${dc.userCcache}` } });
     expect({ code, stderr: stderr.join('') }).toEqual({ code: 0, stderr: '' });
   }, 60_000);
@@ -225,7 +313,28 @@ describe('adcs-sim with a keytab from the Samba AD DC', () => {
     const csrFile = join(work, 'x.csr');
     writeFileSync(csrFile, (await makeCsr('x.test.local')).pem);
     // dc1.test.local is a real SPN in the realm, but the simulator only holds ca.test.local's keys
-    const args = ['request', '--target', `127.0.0.1:${sim.smbPort}`, '--server-name', dc.dcFqdn, '-k', '--user', `${dc.user}@${dc.realm}`, '--keytab', dc.userKeytab, '--dc-ip', `${dc.kdc.host}:${dc.kdc.port}`, '--ca', CA_NAME, '--template', 'WebServer', '--csr', csrFile, '--out', join(work, 'x.pem')];
+    const args = [
+      'request',
+      '--target',
+      `127.0.0.1:${sim.smbPort}`,
+      '--server-name',
+      dc.dcFqdn,
+      '-k',
+      '--user',
+      `${dc.user}@${dc.realm}`,
+      '--keytab',
+      dc.userKeytab,
+      '--dc-ip',
+      `${dc.kdc.host}:${dc.kdc.port}`,
+      '--ca',
+      CA_NAME,
+      '--template',
+      'WebServer',
+      '--csr',
+      csrFile,
+      '--out',
+      join(work, 'x.pem'),
+    ];
     const code = await runCli(args, { stdout: () => undefined, stderr: () => undefined, env: {} });
     expect(code).toBe(4);
   }, 60_000);

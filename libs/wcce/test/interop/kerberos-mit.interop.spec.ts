@@ -62,7 +62,12 @@ describe('Kerberos against MIT krb5-kdc', () => {
     }
   });
 
-  const mitEnv = (): NodeJS.ProcessEnv => ({ ...process.env, KRB5_CONFIG: kdc.env.KRB5_CONFIG, KRB5CCNAME: `FILE:${join(kdc.dir, 'mit.ccache')}`, PATH: `${process.env.PATH}:/usr/sbin` });
+  const mitEnv = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    KRB5_CONFIG: kdc.env.KRB5_CONFIG,
+    KRB5CCNAME: `FILE:${join(kdc.dir, 'mit.ccache')}`,
+    PATH: `${process.env.PATH}:/usr/sbin`,
+  });
 
   it('AS exchange with a password and encrypted-timestamp pre-authentication (salt from ETYPE-INFO2)', async () => {
     const tgt = await client.asExchange(parsePrincipal(user, realm), { kind: 'password', password });
@@ -108,7 +113,10 @@ describe('Kerberos against MIT krb5-kdc', () => {
     execFileSync('kvno', [`cifs/${host}@${realm}`], { env: mitEnv() });
     const cc = await readCcache(`FILE:${join(kdc.dir, 'mit.ccache')}`);
     expect(cc.defaultPrincipal.name.nameString).toEqual([user]);
-    const sut = new KerberosTicketManager({ kind: 'kerberos', principal: user, realm, ccachePath: join(kdc.dir, 'mit.ccache') }, { kdcs: [{ host: '127.0.0.1', port: Number(kdc.env.KDC_PORT) }] });
+    const sut = new KerberosTicketManager(
+      { kind: 'kerberos', principal: user, realm, ccachePath: join(kdc.dir, 'mit.ccache') },
+      { kdcs: [{ host: '127.0.0.1', port: Number(kdc.env.KDC_PORT) }] },
+    );
     const cifs = await sut.serviceTicket(`cifs/${host}`); // from the ccache (kvno put it there)
     const hostTicket = await sut.serviceTicket(`host/${host}`); // TGS with the ccache's TGT
     expect(cifs.server.name.nameString).toEqual(['cifs', host]);
@@ -121,7 +129,20 @@ describe('Kerberos against MIT krb5-kdc', () => {
     const path = join(kdc.dir, 'ours.ccache');
     await writeCcache(path, {
       defaultPrincipal: tgt.client,
-      credentials: [{ client: tgt.client, server: tgt.server, key: tgt.sessionKey, authtime: tgt.authtime, starttime: tgt.starttime, endtime: tgt.endtime, ...(tgt.renewTill ? { renewTill: tgt.renewTill } : {}), isSkey: false, ticketFlags: tgt.flags, ticket: tgt.ticket.raw }],
+      credentials: [
+        {
+          client: tgt.client,
+          server: tgt.server,
+          key: tgt.sessionKey,
+          authtime: tgt.authtime,
+          starttime: tgt.starttime,
+          endtime: tgt.endtime,
+          ...(tgt.renewTill ? { renewTill: tgt.renewTill } : {}),
+          isSkey: false,
+          ticketFlags: tgt.flags,
+          ticket: tgt.ticket.raw,
+        },
+      ],
     });
     const out = execFileSync('klist', ['-c', `FILE:${path}`], { env: mitEnv() }).toString();
     expect(out).toContain(`${user}@${realm}`);
@@ -147,11 +168,19 @@ describe('Kerberos against MIT krb5-kdc', () => {
 
   it('clock skew gets its own message (KRB_AP_ERR_SKEW)', async () => {
     const skewed = new KdcClient({ kdcs: [{ host: '127.0.0.1', port: Number(kdc.env.KDC_PORT) }], now: () => new Date(Date.now() + 3600_000) });
-    await expect(skewed.asExchange(parsePrincipal(user, realm), { kind: 'password', password })).rejects.toMatchObject({ code: 'PROTOCOL', retryable: false, status: 37, message: expect.stringMatching(/clock skew/) });
+    await expect(skewed.asExchange(parsePrincipal(user, realm), { kind: 'password', password })).rejects.toMatchObject({
+      code: 'PROTOCOL',
+      retryable: false,
+      status: 37,
+      message: expect.stringMatching(/clock skew/),
+    });
   });
 
   it.each(['smb', 'dce'] as const)('our %s-style AP-REQ with a KDC-issued ticket is accepted with the KDC-issued service keytab', async (style) => {
-    const sut = new KerberosTicketManager({ kind: 'kerberos', principal: user, realm, password }, { kdcs: [{ host: '127.0.0.1', port: Number(kdc.env.KDC_PORT) }] });
+    const sut = new KerberosTicketManager(
+      { kind: 'kerberos', principal: user, realm, password },
+      { kdcs: [{ host: '127.0.0.1', port: Number(kdc.env.KDC_PORT) }] },
+    );
     const spn = `${style === 'smb' ? 'cifs' : 'host'}/${host}`;
     const initiator = new KerberosInitiatorContext({ ticket: () => sut.serviceTicket(spn), style });
     const acceptor = new KerberosAcceptorContext({ keytab: await readKeytab(kdc.env.SERVICE_KEYTAB!) });

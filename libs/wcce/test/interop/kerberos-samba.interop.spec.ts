@@ -49,10 +49,14 @@ afterAll(() => stopAdDc(dc), 60_000);
 
 /** `it` that needs the DC: passes vacuously (after the printed SKIPPED line) when it could not start. */
 const itDc = (name: string, fn: (dc: AdDc) => Promise<void>, timeout?: number): void =>
-  it(name, async () => {
-    if (!dc) return;
-    await fn(dc);
-  }, timeout);
+  it(
+    name,
+    async () => {
+      if (!dc) return;
+      await fn(dc);
+    },
+    timeout,
+  );
 
 const kdcs = (d: AdDc) => [d.kdc];
 const passwordCredentials = (d: AdDc): KerberosCredentials => ({ kind: 'kerberos', principal: d.user, realm: d.realm, password: d.password });
@@ -68,7 +72,11 @@ describe(`${KdcClient.name} against the Samba AD DC's KDC`, () => {
 
   itDc('wrong password → AUTH_FAILED (KDC_ERR_PREAUTH_FAILED), not retryable', async (d) => {
     const sut = new KdcClient({ kdcs: kdcs(d) });
-    await expect(sut.asExchange(parsePrincipal(d.user, d.realm), { kind: 'password', password: 'wrong' })).rejects.toMatchObject({ code: 'AUTH_FAILED', status: 24, retryable: false });
+    await expect(sut.asExchange(parsePrincipal(d.user, d.realm), { kind: 'password', password: 'wrong' })).rejects.toMatchObject({
+      code: 'AUTH_FAILED',
+      status: 24,
+      retryable: false,
+    });
   });
 
   itDc('AS exchange with the keytab samba-tool exported for the user', async (d) => {
@@ -86,7 +94,9 @@ describe(`${KdcClient.name} against the Samba AD DC's KDC`, () => {
       const st = await sut.tgsExchange(tgt, parsePrincipal(`${service}/${d.caFqdn}@${d.realm}`));
       expect(st.server.name.nameString).toEqual([service, d.caFqdn]);
       expect(st.ticket.encPart.etype).toBe(18);
-      const key = caKeys.find((k) => k.principal.name.nameString.join('/') === `${service}/${d.caFqdn}` && k.key.etype === 18 && k.kvno === st.ticket.encPart.kvno);
+      const key = caKeys.find(
+        (k) => k.principal.name.nameString.join('/') === `${service}/${d.caFqdn}` && k.key.etype === 18 && k.kvno === st.ticket.encPart.kvno,
+      );
       expect(key).toBeDefined();
       const part = decodeEncTicketPart(openData(key!.key, KeyUsage.KDC_REP_TICKET, st.ticket.encPart));
       expect(part.cname.nameString).toEqual([d.user]);
@@ -99,7 +109,11 @@ describe(`${KdcClient.name} against the Samba AD DC's KDC`, () => {
   itDc('unknown SPN → PROTOCOL (KDC_ERR_S_PRINCIPAL_UNKNOWN), not retryable', async (d) => {
     const sut = new KdcClient({ kdcs: kdcs(d) });
     const tgt = await sut.asExchange(parsePrincipal(d.user, d.realm), { kind: 'password', password: d.password });
-    await expect(sut.tgsExchange(tgt, parsePrincipal(`cifs/nosuchhost.test.local@${d.realm}`))).rejects.toMatchObject({ code: 'PROTOCOL', status: 7, retryable: false });
+    await expect(sut.tgsExchange(tgt, parsePrincipal(`cifs/nosuchhost.test.local@${d.realm}`))).rejects.toMatchObject({
+      code: 'PROTOCOL',
+      status: 7,
+      retryable: false,
+    });
   });
 
   itDc('a ccache written by MIT kinit (TGT only): our TGS gets cifs/ and host/ tickets with it, no password', async (d) => {
@@ -137,7 +151,12 @@ describe(`${SmbSession.name} with ${KerberosProvider.name} against the Samba AD 
   ] as [string, Smb2Dialect][])('SMB %s', (_name, dialect) => {
     itDc('session setup with SPNEGO/Kerberos (cifs/ ticket), signing required by the DC, from password, keytab and ccache', async (d) => {
       for (const [, credentials] of sources(d)) {
-        const session = await SmbSession.connect({ ...target(d), provider: new KerberosProvider(credentials, { kdcs: kdcs(d) }), dialects: [dialect], timeoutMs: 10_000 });
+        const session = await SmbSession.connect({
+          ...target(d),
+          provider: new KerberosProvider(credentials, { kdcs: kdcs(d) }),
+          dialects: [dialect],
+          timeoutMs: 10_000,
+        });
         try {
           expect(session.dialect).toBe(dialect);
           expect(session.negotiated.serverSigningRequired).toBe(true);
@@ -151,15 +170,25 @@ describe(`${SmbSession.name} with ${KerberosProvider.name} against the Samba AD 
     });
 
     itDc('sealed \\pipe\\lsarpc (SPNEGO/Kerberos, auth type 9, PKT_PRIVACY): LsarOpenPolicy2 + LsarQueryInformationPolicy', async (d) => {
-      const conn = await RpcPipeConnection.open(target(d), 'lsarpc', LSARPC, { provider: new KerberosProvider(passwordCredentials(d), { kdcs: kdcs(d) }), dialects: [dialect], timeoutMs: 10_000 });
+      const conn = await RpcPipeConnection.open(target(d), 'lsarpc', LSARPC, {
+        provider: new KerberosProvider(passwordCredentials(d), { kdcs: kdcs(d) }),
+        dialects: [dialect],
+        timeoutMs: 10_000,
+      });
       try {
         expect(conn.rpc.bound).toMatchObject({ authLevel: RpcAuthLevel.PKT_PRIVACY, authType: 9 });
         expect(conn.session.dialect).toBe(dialect);
         const handle = await lsarOpenPolicy2(conn.rpc);
         expect(handle).toHaveLength(20);
         // A DC's account domain and primary domain are both the AD domain, under the provisioned SID.
-        await expect(lsarQueryInformationPolicy(conn.rpc, handle, PolicyInformationClass.ACCOUNT_DOMAIN)).resolves.toEqual({ name: d.domain, sid: d.domainSid });
-        await expect(lsarQueryInformationPolicy(conn.rpc, handle, PolicyInformationClass.PRIMARY_DOMAIN)).resolves.toEqual({ name: d.domain, sid: d.domainSid });
+        await expect(lsarQueryInformationPolicy(conn.rpc, handle, PolicyInformationClass.ACCOUNT_DOMAIN)).resolves.toEqual({
+          name: d.domain,
+          sid: d.domainSid,
+        });
+        await expect(lsarQueryInformationPolicy(conn.rpc, handle, PolicyInformationClass.PRIMARY_DOMAIN)).resolves.toEqual({
+          name: d.domain,
+          sid: d.domainSid,
+        });
         await lsarClose(conn.rpc, handle);
       } finally {
         await conn.close();
@@ -168,7 +197,12 @@ describe(`${SmbSession.name} with ${KerberosProvider.name} against the Samba AD 
   });
 
   itDc('SMB 3.1.1 with encryption required by the client: the same sealed lsarpc calls inside an encrypted session', async (d) => {
-    const options: RpcConnectionOptions = { provider: new KerberosProvider(passwordCredentials(d), { kdcs: kdcs(d) }), dialects: [0x0311], encryption: 'required', timeoutMs: 10_000 };
+    const options: RpcConnectionOptions = {
+      provider: new KerberosProvider(passwordCredentials(d), { kdcs: kdcs(d) }),
+      dialects: [0x0311],
+      encryption: 'required',
+      timeoutMs: 10_000,
+    };
     const conn = await RpcPipeConnection.open(target(d), 'lsarpc', LSARPC, options);
     try {
       expect(conn.session.encrypted).toBe(true);
@@ -181,7 +215,12 @@ describe(`${SmbSession.name} with ${KerberosProvider.name} against the Samba AD 
   });
 
   itDc('PKT_INTEGRITY over Kerberos: the bind does not ask for GSS_C_CONF_FLAG, so Samba accepts the MIC-only verifiers', async (d) => {
-    const conn = await RpcPipeConnection.open(target(d), 'lsarpc', LSARPC, { provider: new KerberosProvider(passwordCredentials(d), { kdcs: kdcs(d) }), dialects: [0x0300], authLevel: RpcAuthLevel.PKT_INTEGRITY, timeoutMs: 10_000 });
+    const conn = await RpcPipeConnection.open(target(d), 'lsarpc', LSARPC, {
+      provider: new KerberosProvider(passwordCredentials(d), { kdcs: kdcs(d) }),
+      dialects: [0x0300],
+      authLevel: RpcAuthLevel.PKT_INTEGRITY,
+      timeoutMs: 10_000,
+    });
     try {
       expect(conn.rpc.bound?.authLevel).toBe(RpcAuthLevel.PKT_INTEGRITY);
       const handle = await lsarOpenPolicy2(conn.rpc);
@@ -211,32 +250,44 @@ describe(`${SmbSession.name} with ${KerberosProvider.name} against the Samba AD 
     });
     afterAll(() => (process.env['KEEP_PCAP'] ? console.warn(`capture kept in ${work}`) : rmSync(work, { recursive: true, force: true })));
 
-    itDc('tshark decrypts ticket, authenticator and the sealed LSA stubs; no malformed packet', async (d) => {
-      const file = join(work, 'krb-lsarpc.pcap');
-      let capture: Capture;
-      try {
-        capture = await startCapture(d.smb.port, file);
-      } catch (e) {
-        if (!(e instanceof CaptureUnavailable) || process.env['CI'] === 'true') throw e;
-        console.warn(`SKIPPED tshark capture: ${e.message}`);
-        return;
-      }
-      try {
-        const conn = await RpcPipeConnection.open(target(d), 'lsarpc', LSARPC, { provider: new KerberosProvider(passwordCredentials(d), { kdcs: kdcs(d) }), dialects: [0x0210], timeoutMs: 10_000 });
-        const handle = await lsarOpenPolicy2(conn.rpc);
-        await lsarQueryInformationPolicy(conn.rpc, handle, PolicyInformationClass.ACCOUNT_DOMAIN);
-        await lsarClose(conn.rpc, handle);
-        await conn.close();
-      } finally {
-        await capture.stop();
-      }
-      const text = execFileSync('tshark', ['-r', file, '-2', '-d', `tcp.port==${d.smb.port},nbss`, '-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${d.dcKeytab}`, '-V'], { maxBuffer: 64 << 20 }).toString();
-      expect(text).not.toMatch(/Malformed Packet/);
-      expect(text).toMatch(/Decrypted keytype 18 usage 2 using keytab principal DC1\$/);
-      expect(text).toMatch(/usage 11/);
-      // the sealed QueryInformationPolicy response, decrypted: the domain name and SID appear
-      expect(text).toMatch(/lsa_QueryInfoPolicy/);
-      expect(text).toContain(d.domainSid);
-    }, 90_000);
+    itDc(
+      'tshark decrypts ticket, authenticator and the sealed LSA stubs; no malformed packet',
+      async (d) => {
+        const file = join(work, 'krb-lsarpc.pcap');
+        let capture: Capture;
+        try {
+          capture = await startCapture(d.smb.port, file);
+        } catch (e) {
+          if (!(e instanceof CaptureUnavailable) || process.env['CI'] === 'true') throw e;
+          console.warn(`SKIPPED tshark capture: ${e.message}`);
+          return;
+        }
+        try {
+          const conn = await RpcPipeConnection.open(target(d), 'lsarpc', LSARPC, {
+            provider: new KerberosProvider(passwordCredentials(d), { kdcs: kdcs(d) }),
+            dialects: [0x0210],
+            timeoutMs: 10_000,
+          });
+          const handle = await lsarOpenPolicy2(conn.rpc);
+          await lsarQueryInformationPolicy(conn.rpc, handle, PolicyInformationClass.ACCOUNT_DOMAIN);
+          await lsarClose(conn.rpc, handle);
+          await conn.close();
+        } finally {
+          await capture.stop();
+        }
+        const text = execFileSync(
+          'tshark',
+          ['-r', file, '-2', '-d', `tcp.port==${d.smb.port},nbss`, '-o', 'kerberos.decrypt:TRUE', '-o', `kerberos.file:${d.dcKeytab}`, '-V'],
+          { maxBuffer: 64 << 20 },
+        ).toString();
+        expect(text).not.toMatch(/Malformed Packet/);
+        expect(text).toMatch(/Decrypted keytype 18 usage 2 using keytab principal DC1\$/);
+        expect(text).toMatch(/usage 11/);
+        // the sealed QueryInformationPolicy response, decrypted: the domain name and SID appear
+        expect(text).toMatch(/lsa_QueryInfoPolicy/);
+        expect(text).toContain(d.domainSid);
+      },
+      90_000,
+    );
   });
 });

@@ -17,14 +17,7 @@ import { RpcClient } from '../../src/dcerpc/client.js';
 import { PacketType, PfcFlags } from '../../src/dcerpc/constants.js';
 import { NdrEncoder } from '../../src/ndr/encoder.js';
 import { NtlmProvider } from '../../src/ntlm/index.js';
-import {
-  LSARPC,
-  PolicyInformationClass,
-  lsarClose,
-  lsarOpenPolicy2,
-  lsarQueryInformationPolicy,
-  type PolicyHandle,
-} from '../../src/rpc-interfaces/lsarpc.js';
+import { LSARPC, PolicyInformationClass, lsarClose, lsarOpenPolicy2, lsarQueryInformationPolicy, type PolicyHandle } from '../../src/rpc-interfaces/lsarpc.js';
 import { SRVSVC, netrServerGetInfo } from '../../src/rpc-interfaces/srvsvc.js';
 import { RpcAuthLevel } from '../../src/security/provider.js';
 import { SmbSession } from '../../src/smb2/client/session.js';
@@ -97,7 +90,10 @@ function encodeLookupSids(handle: PolicyHandle, count: number, subAuthorities: n
       enc.conformantArray(list, (subs) =>
         enc.pointer('unique', subs, (s) => {
           enc.u32(s.length); // RPC_SID conformance, hoisted
-          enc.u8(1).u8(s.length).bytes(Buffer.from([0, 0, 0, 0, 0, 5])); // S-1-5-…
+          enc
+            .u8(1)
+            .u8(s.length)
+            .bytes(Buffer.from([0, 0, 0, 0, 0, 5])); // S-1-5-…
           for (const sub of s) enc.u32(sub);
         }),
       ),
@@ -189,7 +185,10 @@ describe(`${RpcClient.name} over ${SmbSession.name} against Samba smbd`, () => {
       expect(account).toEqual({ name: SAMBA_SERVER_NAME, sid: machineSids.get(peer) });
       expect(account.sid).toMatch(/^S-1-5-21-\d+-\d+-\d+$/);
       // … and its primary domain is the workgroup, which has no SID (MS-LSAD 2.2.4.5).
-      await expect(lsarQueryInformationPolicy(lsarpc.rpc, handle, PolicyInformationClass.PRIMARY_DOMAIN)).resolves.toEqual({ name: SAMBA_WORKGROUP, sid: null });
+      await expect(lsarQueryInformationPolicy(lsarpc.rpc, handle, PolicyInformationClass.PRIMARY_DOMAIN)).resolves.toEqual({
+        name: SAMBA_WORKGROUP,
+        sid: null,
+      });
       await lsarClose(lsarpc.rpc, handle);
     } finally {
       await lsarpc.close();
@@ -276,7 +275,10 @@ describe(`${RpcClient.name} over ${SmbSession.name} against Samba smbd`, () => {
       expect(names.readUInt32LE(names.length - 4)).toBe(0);
 
       // The association is still good after fragmented calls in both directions.
-      await expect(lsarQueryInformationPolicy(rpc, handle, PolicyInformationClass.ACCOUNT_DOMAIN)).resolves.toEqual({ name: SAMBA_SERVER_NAME, sid: machineSids.get(peer) });
+      await expect(lsarQueryInformationPolicy(rpc, handle, PolicyInformationClass.ACCOUNT_DOMAIN)).resolves.toEqual({
+        name: SAMBA_SERVER_NAME,
+        sid: machineSids.get(peer),
+      });
       await lsarClose(rpc, handle);
       await rpc.close();
     } finally {
@@ -343,7 +345,8 @@ describe(`${RpcClient.name} over ${SmbSession.name} against Samba smbd`, () => {
       // tshark 4.0's BER dissector flags; Windows servers send the same.
       expect(decode(`_ws.malformed && (tcp.srcport != ${peer.port} || dcerpc || ntlmssp)`, ['frame.number', '_ws.col.Info'])).toEqual([]);
       const malformed = decode('_ws.malformed', ['smb2.cmd', 'smb2.flags.response', '_ws.expert.message']);
-      for (const [cmd, response, message] of malformed) expect({ cmd, response, message }).toEqual({ cmd: '0', response: '1', message: expect.stringMatching(/BER Error/) as unknown });
+      for (const [cmd, response, message] of malformed)
+        expect({ cmd, response, message }).toEqual({ cmd: '0', response: '1', message: expect.stringMatching(/BER Error/) as unknown });
 
       // DCE/RPC at auth level 6 (privacy), NTLMSSP (auth type 10): 2 srvsvc + 4 lsarpc calls.
       const rpc = decode('dcerpc.pkt_type == 0 || dcerpc.pkt_type == 2', ['dcerpc.pkt_type', 'dcerpc.auth_level', 'dcerpc.auth_type']);

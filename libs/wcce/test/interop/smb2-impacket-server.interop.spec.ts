@@ -5,23 +5,19 @@
  * with READ (following STATUS_PENDING) and transacts with FSCTL_PIPE_TRANSCEIVE.
  * Skipped, with a warning, when impacket is not installed (apt-get install -y python3-impacket).
  */
-import { execFileSync, spawn } from "node:child_process";
-import { NtlmAcceptorContext, ntHash } from "../../src/ntlm/index.js";
-import { SmbServer } from "../../src/smb2/server/server.js";
-import { ScriptedPipe } from "../../src/smb2/testing/test-pipes.js";
-import { MechOid, SpnegoContext } from "../../src/spnego/index.js";
+import { execFileSync, spawn } from 'node:child_process';
+import { NtlmAcceptorContext, ntHash } from '../../src/ntlm/index.js';
+import { SmbServer } from '../../src/smb2/server/server.js';
+import { ScriptedPipe } from '../../src/smb2/testing/test-pipes.js';
+import { MechOid, SpnegoContext } from '../../src/spnego/index.js';
 
 /** Debian's impacket lives in the system Python; a pyenv/venv `python3` first on PATH lacks it. */
 function findImpacketPython(): string | undefined {
-  for (const python of [
-    process.env["IMPACKET_PYTHON"],
-    "/usr/bin/python3",
-    "python3",
-  ]) {
+  for (const python of [process.env['IMPACKET_PYTHON'], '/usr/bin/python3', 'python3']) {
     if (!python) continue;
     try {
-      execFileSync(python, ["-c", "import impacket.smbconnection"], {
-        stdio: "ignore",
+      execFileSync(python, ['-c', 'import impacket.smbconnection'], {
+        stdio: 'ignore',
       });
       return python;
     } catch {
@@ -56,30 +52,16 @@ except SessionError as e:
 print(json.dumps(out))
 `;
 
-function runImpacket(
-  port: number,
-  dialect: string,
-  password = "Passw0rd!",
-  pipe = "cert",
-): Promise<Record<string, unknown>> {
+function runImpacket(port: number, dialect: string, password = 'Passw0rd!', pipe = 'cert'): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      python!,
-      ["-c", CLIENT, String(port), dialect, password, pipe],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("close", (code) => {
+    const child = spawn(python!, ['-c', CLIENT, String(port), dialect, password, pipe], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => {
       try {
-        resolve(
-          JSON.parse(out.trim().split("\n").pop() ?? "") as Record<
-            string,
-            unknown
-          >,
-        );
+        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Record<string, unknown>);
       } catch {
         reject(new Error(`impacket client exited ${code}: ${err}${out}`));
       }
@@ -89,97 +71,82 @@ function runImpacket(
 
 const python = findImpacketPython();
 const impacket = python !== undefined;
-if (!impacket)
-  console.warn(
-    "python3-impacket is not installed: skipping the impacket -> SmbServer interop (apt-get install -y python3-impacket)",
-  );
+if (!impacket) console.warn('python3-impacket is not installed: skipping the impacket -> SmbServer interop (apt-get install -y python3-impacket)');
 
-(impacket ? describe : describe.skip)(
-  `impacket client against ${SmbServer.name}`,
-  () => {
-    let server: SmbServer;
-    beforeAll(async () => {
-      const hash = ntHash("Passw0rd!");
-      server = new SmbServer({
-        createAcceptor: () =>
-          new SpnegoContext({
-            role: "acceptor",
-            mech: MechOid.NTLMSSP,
-            inner: new NtlmAcceptorContext({
-              lookupUser: (u) =>
-                u.toLowerCase() === "svc-enroll" ? hash : undefined,
-              netbiosDomain: "TEST",
-              netbiosComputer: "CA01",
-            }),
+(impacket ? describe : describe.skip)(`impacket client against ${SmbServer.name}`, () => {
+  let server: SmbServer;
+  beforeAll(async () => {
+    const hash = ntHash('Passw0rd!');
+    server = new SmbServer({
+      createAcceptor: () =>
+        new SpnegoContext({
+          role: 'acceptor',
+          mech: MechOid.NTLMSSP,
+          inner: new NtlmAcceptorContext({
+            lookupUser: (u) => (u.toLowerCase() === 'svc-enroll' ? hash : undefined),
+            netbiosDomain: 'TEST',
+            netbiosComputer: 'CA01',
           }),
-        pipes: {
-          cert: () => new ScriptedPipe(),
-          slow: () => new ScriptedPipe(undefined, 300),
-        },
-        pendingReadWaitMs: 50,
-      });
-      await server.listen();
-    });
-    afterAll(() => server.close());
-
-    it.each(["2.0.2", "2.1", "3.0", "auto"])(
-      "dialect %s: SMB1 probe, NTLM login, signed pipe WRITE/READ and transceive",
-      async (dialect) => {
-        const result = await runImpacket(server.port, dialect);
-        expect(result).toMatchObject({
-          read: "ACK:request",
-          transact: "ACK:bind",
-        });
+        }),
+      pipes: {
+        cert: () => new ScriptedPipe(),
+        slow: () => new ScriptedPipe(undefined, 300),
       },
-    );
-
-    it("negotiates the highest dialect impacket 0.10 offers when left to choose (3.0)", async () => {
-      expect(await runImpacket(server.port, "auto")).toMatchObject({
-        dialect: "0x300",
-      });
+      pendingReadWaitMs: 50,
     });
+    await server.listen();
+  });
+  afterAll(() => server.close());
 
-    it("lets impacket turn on SMB3 encryption when the server offers a cipher (3.0, AES-128-CCM)", async () => {
-      const hash = ntHash("Passw0rd!");
-      const encrypting = new SmbServer({
-        createAcceptor: () =>
-          new SpnegoContext({
-            role: "acceptor",
-            mech: MechOid.NTLMSSP,
-            inner: new NtlmAcceptorContext({
-              lookupUser: (u) =>
-                u.toLowerCase() === "svc-enroll" ? hash : undefined,
-              netbiosDomain: "TEST",
-              netbiosComputer: "CA01",
-            }),
+  it.each(['2.0.2', '2.1', '3.0', 'auto'])('dialect %s: SMB1 probe, NTLM login, signed pipe WRITE/READ and transceive', async (dialect) => {
+    const result = await runImpacket(server.port, dialect);
+    expect(result).toMatchObject({
+      read: 'ACK:request',
+      transact: 'ACK:bind',
+    });
+  });
+
+  it('negotiates the highest dialect impacket 0.10 offers when left to choose (3.0)', async () => {
+    expect(await runImpacket(server.port, 'auto')).toMatchObject({
+      dialect: '0x300',
+    });
+  });
+
+  it('lets impacket turn on SMB3 encryption when the server offers a cipher (3.0, AES-128-CCM)', async () => {
+    const hash = ntHash('Passw0rd!');
+    const encrypting = new SmbServer({
+      createAcceptor: () =>
+        new SpnegoContext({
+          role: 'acceptor',
+          mech: MechOid.NTLMSSP,
+          inner: new NtlmAcceptorContext({
+            lookupUser: (u) => (u.toLowerCase() === 'svc-enroll' ? hash : undefined),
+            netbiosDomain: 'TEST',
+            netbiosComputer: 'CA01',
           }),
-        pipes: { cert: () => new ScriptedPipe() },
-        encryption: "required",
+        }),
+      pipes: { cert: () => new ScriptedPipe() },
+      encryption: 'required',
+    });
+    await encrypting.listen();
+    try {
+      expect(await runImpacket(encrypting.port, '3.0')).toMatchObject({
+        read: 'ACK:request',
+        transact: 'ACK:bind',
       });
-      await encrypting.listen();
-      try {
-        expect(await runImpacket(encrypting.port, "3.0")).toMatchObject({
-          read: "ACK:request",
-          transact: "ACK:bind",
-        });
-      } finally {
-        await encrypting.close();
-      }
-    });
+    } finally {
+      await encrypting.close();
+    }
+  });
 
-    it("follows an interim STATUS_PENDING on a READ whose reply comes late", async () => {
-      expect(
-        await runImpacket(server.port, "3.0", "Passw0rd!", "slow"),
-      ).toMatchObject({ read: "ACK:request" });
-    });
+  it('follows an interim STATUS_PENDING on a READ whose reply comes late', async () => {
+    expect(await runImpacket(server.port, '3.0', 'Passw0rd!', 'slow')).toMatchObject({ read: 'ACK:request' });
+  });
 
-    it("gets STATUS_LOGON_FAILURE for a wrong password and STATUS_OBJECT_NAME_NOT_FOUND for an unknown pipe", async () => {
-      expect(await runImpacket(server.port, "3.0", "wrong")).toMatchObject({
-        error: 0xc000006d,
-      });
-      expect(
-        await runImpacket(server.port, "3.0", "Passw0rd!", "nosuch"),
-      ).toMatchObject({ error: 0xc0000034 });
+  it('gets STATUS_LOGON_FAILURE for a wrong password and STATUS_OBJECT_NAME_NOT_FOUND for an unknown pipe', async () => {
+    expect(await runImpacket(server.port, '3.0', 'wrong')).toMatchObject({
+      error: 0xc000006d,
     });
-  },
-);
+    expect(await runImpacket(server.port, '3.0', 'Passw0rd!', 'nosuch')).toMatchObject({ error: 0xc0000034 });
+  });
+});

@@ -6,23 +6,20 @@
  * encryption required by the server, IPC$, \pipe\srvsvc and a DCE/RPC BIND over both
  * FSCTL_PIPE_TRANSCEIVE and WRITE+READ, and the failures a CA client must classify.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { NtlmProvider } from "../../src/ntlm/index.js";
-import type { NtlmAuthenticateStyle } from "../../src/ntlm/index.js";
-import { SmbSession } from "../../src/smb2/client/session.js";
-import type { Smb2Dialect } from "../../src/smb2/constants.js";
-import { decodeBindAck, encodeBind } from "../../src/dcerpc/bind.js";
-import { ContextResult, PacketType } from "../../src/dcerpc/constants.js";
-import { NDR20_SYNTAX } from "../../src/dcerpc/syntax.js";
-import { SRVSVC } from "../../src/rpc-interfaces/srvsvc.js";
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NtlmProvider } from '../../src/ntlm/index.js';
+import type { NtlmAuthenticateStyle } from '../../src/ntlm/index.js';
+import { SmbSession } from '../../src/smb2/client/session.js';
+import type { Smb2Dialect } from '../../src/smb2/constants.js';
+import { decodeBindAck, encodeBind } from '../../src/dcerpc/bind.js';
+import { ContextResult, PacketType } from '../../src/dcerpc/constants.js';
+import { NDR20_SYNTAX } from '../../src/dcerpc/syntax.js';
+import { SRVSVC } from '../../src/rpc-interfaces/srvsvc.js';
 
-const SCRIPT = new URL(
-  "../../../../scripts/peers/samba-smbd.sh",
-  import.meta.url,
-).pathname;
+const SCRIPT = new URL('../../../../scripts/peers/samba-smbd.sh', import.meta.url).pathname;
 
 interface Smbd {
   dir: string;
@@ -32,37 +29,34 @@ interface Smbd {
 }
 
 function startSmbd(env: Record<string, string>): Smbd {
-  const dir = mkdtempSync(join(tmpdir(), "enrollgate-smbd-"));
+  const dir = mkdtempSync(join(tmpdir(), 'enrollgate-smbd-'));
   let out: string;
   try {
-    out = execFileSync("bash", [SCRIPT, "start", dir], {
+    out = execFileSync('bash', [SCRIPT, 'start', dir], {
       env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ['ignore', 'pipe', 'pipe'],
     }).toString();
   } catch (e) {
     const err = e as { status?: number; stderr?: Buffer };
-    throw new Error(
-      `could not start smbd (exit ${err.status}): ${err.stderr?.toString() ?? ""}`,
-      { cause: e },
-    );
+    throw new Error(`could not start smbd (exit ${err.status}): ${err.stderr?.toString() ?? ''}`, { cause: e });
   }
   const vars = Object.fromEntries(
-    readFileSync(join(dir, "env"), "utf8")
+    readFileSync(join(dir, 'env'), 'utf8')
       .trim()
-      .split("\n")
-      .map((l) => l.split("=", 2) as [string, string]),
+      .split('\n')
+      .map((l) => l.split('=', 2) as [string, string]),
   );
   return {
     dir,
     port: Number(out.trim()),
-    user: vars["USER"]!,
-    password: vars["PASSWORD"]!,
+    user: vars['USER']!,
+    password: vars['PASSWORD']!,
   };
 }
 
 function stopSmbd(s: Smbd | undefined): void {
   if (!s) return;
-  execFileSync("bash", [SCRIPT, "stop", s.dir]);
+  execFileSync('bash', [SCRIPT, 'stop', s.dir]);
   rmSync(s.dir, { recursive: true, force: true });
 }
 
@@ -74,9 +68,7 @@ function srvsvcBind(): Buffer {
     maxXmitFrag: 4280,
     maxRecvFrag: 4280,
     assocGroupId: 0,
-    contexts: [
-      { contextId: 0, abstractSyntax: SRVSVC, transferSyntaxes: [NDR20_SYNTAX] },
-    ],
+    contexts: [{ contextId: 0, abstractSyntax: SRVSVC, transferSyntaxes: [NDR20_SYNTAX] }],
   });
 }
 
@@ -84,7 +76,7 @@ function srvsvcBind(): Buffer {
 function expectBindAck(reply: Buffer): void {
   const ack = decodeBindAck(reply);
   expect(ack).toMatchObject({ ptype: PacketType.BIND_ACK, callId: 1 });
-  expect(ack.secondaryAddress.toLowerCase()).toBe("\\pipe\\srvsvc");
+  expect(ack.secondaryAddress.toLowerCase()).toBe('\\pipe\\srvsvc');
   expect(ack.results).toEqual([
     expect.objectContaining({
       result: ContextResult.ACCEPTANCE,
@@ -93,15 +85,15 @@ function expectBindAck(reply: Buffer): void {
   ]);
 }
 
-describe("SMB2 client against Samba smbd", () => {
+describe('SMB2 client against Samba smbd', () => {
   let signed: Smbd | undefined;
   let encrypted: Smbd | undefined;
 
   beforeAll(() => {
-    signed = startSmbd({ SMB_SIGNING: "mandatory" });
+    signed = startSmbd({ SMB_SIGNING: 'mandatory' });
     encrypted = startSmbd({
-      SMB_SIGNING: "mandatory",
-      SMB_ENCRYPT: "required",
+      SMB_SIGNING: 'mandatory',
+      SMB_ENCRYPT: 'required',
     });
   });
 
@@ -110,120 +102,95 @@ describe("SMB2 client against Samba smbd", () => {
     stopSmbd(encrypted);
   });
 
-  const provider = (
-    s: Smbd,
-    style: NtlmAuthenticateStyle = "windows",
-    password = s.password,
-  ): NtlmProvider =>
-    new NtlmProvider(
-      { kind: "ntlm", domain: "TEST", user: s.user, password },
-      { style },
-    );
-  const connect = (
-    s: Smbd,
-    dialects: readonly Smb2Dialect[],
-    style: NtlmAuthenticateStyle = "windows",
-  ): Promise<SmbSession> =>
+  const provider = (s: Smbd, style: NtlmAuthenticateStyle = 'windows', password = s.password): NtlmProvider =>
+    new NtlmProvider({ kind: 'ntlm', domain: 'TEST', user: s.user, password }, { style });
+  const connect = (s: Smbd, dialects: readonly Smb2Dialect[], style: NtlmAuthenticateStyle = 'windows'): Promise<SmbSession> =>
     SmbSession.connect({
-      host: "127.0.0.1",
+      host: '127.0.0.1',
       port: s.port,
-      serverName: "PEERSRV",
+      serverName: 'PEERSRV',
       provider: provider(s, style),
       dialects,
       timeoutMs: 10_000,
     });
 
   describe.each([
-    ["2.0.2", 0x0202],
-    ["2.1", 0x0210],
-    ["3.0", 0x0300],
-    ["3.0.2", 0x0302],
-    ["3.1.1", 0x0311],
-  ] as [string, Smb2Dialect][])(
-    "dialect %s, server signing = mandatory",
-    (_name, dialect) => {
-      it("negotiates, logs on with NTLM, opens \\pipe\\srvsvc and gets a BIND_ACK via transceive and via WRITE+READ", async () => {
-        const sut = await connect(signed!, [dialect]);
-        try {
-          expect(sut.dialect).toBe(dialect);
-          expect(sut.negotiated.serverSigningRequired).toBe(true);
-          expect(sut.encrypted).toBe(false);
-          const viaIoctl = await sut.openPipe("srvsvc");
-          expectBindAck(await viaIoctl.transact(srvsvcBind()));
-          await viaIoctl.close();
-          const viaReadWrite = await sut.openPipe("srvsvc");
-          await viaReadWrite.write(srvsvcBind());
-          expectBindAck(await viaReadWrite.read());
-          await sut.echo();
-        } finally {
-          await sut.close();
-        }
-      });
-    },
-  );
+    ['2.0.2', 0x0202],
+    ['2.1', 0x0210],
+    ['3.0', 0x0300],
+    ['3.0.2', 0x0302],
+    ['3.1.1', 0x0311],
+  ] as [string, Smb2Dialect][])('dialect %s, server signing = mandatory', (_name, dialect) => {
+    it('negotiates, logs on with NTLM, opens \\pipe\\srvsvc and gets a BIND_ACK via transceive and via WRITE+READ', async () => {
+      const sut = await connect(signed!, [dialect]);
+      try {
+        expect(sut.dialect).toBe(dialect);
+        expect(sut.negotiated.serverSigningRequired).toBe(true);
+        expect(sut.encrypted).toBe(false);
+        const viaIoctl = await sut.openPipe('srvsvc');
+        expectBindAck(await viaIoctl.transact(srvsvcBind()));
+        await viaIoctl.close();
+        const viaReadWrite = await sut.openPipe('srvsvc');
+        await viaReadWrite.write(srvsvcBind());
+        expectBindAck(await viaReadWrite.read());
+        await sut.echo();
+      } finally {
+        await sut.close();
+      }
+    });
+  });
 
-  it("works with the impacket-style NTLM AUTHENTICATE (no MIC) on 3.1.1 too", async () => {
-    const sut = await connect(signed!, [0x0311], "impacket");
+  it('works with the impacket-style NTLM AUTHENTICATE (no MIC) on 3.1.1 too', async () => {
+    const sut = await connect(signed!, [0x0311], 'impacket');
     try {
-      expectBindAck(
-        await (await sut.openPipe("srvsvc")).transact(srvsvcBind()),
-      );
+      expectBindAck(await (await sut.openPipe('srvsvc')).transact(srvsvcBind()));
     } finally {
       await sut.close();
     }
   });
 
   describe.each([
-    ["3.0", 0x0300],
-    ["3.0.2", 0x0302],
-    ["3.1.1", 0x0311],
-  ] as [string, Smb2Dialect][])(
-    "dialect %s, server smb encrypt = required",
-    (_name, dialect) => {
-      it("encrypts the session and binds srvsvc", async () => {
-        const sut = await connect(encrypted!, [dialect]);
-        try {
-          expect(sut.encrypted).toBe(true);
-          expectBindAck(
-            await (await sut.openPipe("srvsvc")).transact(srvsvcBind()),
-          );
-        } finally {
-          await sut.close();
-        }
-      });
-    },
-  );
-
-  it("is refused by an encryption-required server when it speaks only 2.1", async () => {
-    await expect(
-      connect(encrypted!, [0x0210]).then((s) =>
-        s.openPipe("srvsvc").finally(() => s.close()),
-      ),
-    ).rejects.toMatchObject({ code: "ACCESS_DENIED" });
+    ['3.0', 0x0300],
+    ['3.0.2', 0x0302],
+    ['3.1.1', 0x0311],
+  ] as [string, Smb2Dialect][])('dialect %s, server smb encrypt = required', (_name, dialect) => {
+    it('encrypts the session and binds srvsvc', async () => {
+      const sut = await connect(encrypted!, [dialect]);
+      try {
+        expect(sut.encrypted).toBe(true);
+        expectBindAck(await (await sut.openPipe('srvsvc')).transact(srvsvcBind()));
+      } finally {
+        await sut.close();
+      }
+    });
   });
 
-  it("maps a wrong password to AUTH_FAILED (STATUS_LOGON_FAILURE)", async () => {
+  it('is refused by an encryption-required server when it speaks only 2.1', async () => {
+    await expect(connect(encrypted!, [0x0210]).then((s) => s.openPipe('srvsvc').finally(() => s.close()))).rejects.toMatchObject({ code: 'ACCESS_DENIED' });
+  });
+
+  it('maps a wrong password to AUTH_FAILED (STATUS_LOGON_FAILURE)', async () => {
     const s = signed!;
     await expect(
       SmbSession.connect({
-        host: "127.0.0.1",
+        host: '127.0.0.1',
         port: s.port,
-        serverName: "PEERSRV",
-        provider: provider(s, "windows", "not-the-password"),
+        serverName: 'PEERSRV',
+        provider: provider(s, 'windows', 'not-the-password'),
         timeoutMs: 10_000,
       }),
     ).rejects.toMatchObject({
-      code: "AUTH_FAILED",
+      code: 'AUTH_FAILED',
       status: 0xc000006d,
       retryable: false,
     });
   });
 
-  it("maps a pipe that does not exist to SMB_STATUS STATUS_OBJECT_NAME_NOT_FOUND (a stopped CertSvc looks like this)", async () => {
+  it('maps a pipe that does not exist to SMB_STATUS STATUS_OBJECT_NAME_NOT_FOUND (a stopped CertSvc looks like this)', async () => {
     const sut = await connect(signed!, [0x0311]);
     try {
-      await expect(sut.openPipe("cert")).rejects.toMatchObject({
-        code: "SMB_STATUS",
+      await expect(sut.openPipe('cert')).rejects.toMatchObject({
+        code: 'SMB_STATUS',
         status: 0xc0000034,
       });
     } finally {

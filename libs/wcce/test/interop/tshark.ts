@@ -73,7 +73,14 @@ export interface DecodeOptions {
  */
 export function decodeCapture(file: string, port: number, password: string, filter: string, fields: string[], options: DecodeOptions = {}): string[][] {
   const out = runTshark(file, port, password, filter, options, [
-    '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,',
+    '-T',
+    'fields',
+    '-E',
+    'separator=\t',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=,',
     ...fields.flatMap((f) => ['-e', f]),
   ]);
   return out
@@ -89,12 +96,16 @@ export function decodeCaptureVerbose(file: string, port: number, password: strin
 
 function runTshark(file: string, port: number, password: string, filter: string, options: DecodeOptions, output: string[]): string {
   const args = [
-    '-r', file,
+    '-r',
+    file,
     ...(options.twoPass === false ? [] : ['-2']),
     ...(port === 445 ? [] : ['-d', `tcp.port==${port},nbss`]),
-    '-o', `ntlmssp.nt_password:${password}`,
-    '-o', 'smb2.verify_signatures:TRUE',
-    '-Y', filter,
+    '-o',
+    `ntlmssp.nt_password:${password}`,
+    '-o',
+    'smb2.verify_signatures:TRUE',
+    '-Y',
+    filter,
     ...output,
   ];
   return execFileSync('tshark', args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).toString();

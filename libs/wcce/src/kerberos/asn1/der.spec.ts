@@ -32,7 +32,18 @@ describe('KerberosTime and KerberosFlags', () => {
 
 describe(Fields.name, () => {
   it('finds fields by tag and reports a missing one with its offset', () => {
-    const sut = new Fields(parseOne(derFields([[0, derInteger(5)], [2, derInteger(7)]]), DerTag.SEQUENCE, 'Thing', 'Thing'), 'Thing');
+    const sut = new Fields(
+      parseOne(
+        derFields([
+          [0, derInteger(5)],
+          [2, derInteger(7)],
+        ]),
+        DerTag.SEQUENCE,
+        'Thing',
+        'Thing',
+      ),
+      'Thing',
+    );
     expect(readInteger(sut.req(2, 'b'), 'Thing', 'b')).toBe(7);
     expect(sut.opt(1, 'a')).toBeUndefined();
     expect(() => sut.req(1, 'a')).toThrow(WcceProtocolError);

@@ -106,7 +106,10 @@ export class AesCtsHmacSha1Profile implements EncryptionProfile {
     const body = ciphertext.subarray(0, ciphertext.length - HMAC_LENGTH);
     const mac = ciphertext.subarray(ciphertext.length - HMAC_LENGTH);
     const data = ctsDecrypt(derived(key, usage, 0xaa), ZERO_IV, body);
-    const expected = createHmac('sha1', derived(key, usage, 0x55)).update(data).digest().subarray(0, HMAC_LENGTH);
+    const expected = createHmac('sha1', derived(key, usage, 0x55))
+      .update(data)
+      .digest()
+      .subarray(0, HMAC_LENGTH);
     if (!timingSafeEqual(expected, mac)) {
       throw new WcceError('INTEGRITY', `${this.name} integrity check failed (key usage ${usage})`);
     }
@@ -116,7 +119,10 @@ export class AesCtsHmacSha1Profile implements EncryptionProfile {
   /** RFC 3961 5.4 / RFC 3962 7: HMAC-SHA1(Kc, data) truncated to 96 bits. */
   checksum(key: Buffer, usage: number, data: Buffer): Buffer {
     this.checkKey(key);
-    return createHmac('sha1', derived(key, usage, 0x99)).update(data).digest().subarray(0, HMAC_LENGTH);
+    return createHmac('sha1', derived(key, usage, 0x99))
+      .update(data)
+      .digest()
+      .subarray(0, HMAC_LENGTH);
   }
 
   randomKey(): Buffer {

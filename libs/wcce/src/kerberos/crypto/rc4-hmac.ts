@@ -77,7 +77,10 @@ export class Rc4HmacProfile implements EncryptionProfile {
   /** RFC 4757 4: Ksign = HMAC(K, "signaturekey\0"); HMAC(Ksign, MD5(T ‖ data)). */
   checksum(key: Buffer, usage: number, data: Buffer): Buffer {
     const ksign = hmacMd5(key, Buffer.from('signaturekey\0', 'latin1'));
-    const inner = createHash('md5').update(le32(msUsage(usage))).update(data).digest();
+    const inner = createHash('md5')
+      .update(le32(msUsage(usage)))
+      .update(data)
+      .digest();
     return hmacMd5(ksign, inner);
   }
 

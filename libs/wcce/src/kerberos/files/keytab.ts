@@ -71,7 +71,11 @@ export function encodeKeytab(entries: KeytabEntry[]): Buffer {
     body.u16be(e.principal.name.nameString.length);
     counted16(body, Buffer.from(e.principal.realm, 'utf8'));
     for (const c of e.principal.name.nameString) counted16(body, Buffer.from(c, 'utf8'));
-    body.u32be(e.principal.name.nameType).u32be(e.timestamp).u8(e.kvno & 0xff).u16be(e.key.etype);
+    body
+      .u32be(e.principal.name.nameType)
+      .u32be(e.timestamp)
+      .u8(e.kvno & 0xff)
+      .u16be(e.key.etype);
     counted16(body, e.key.value);
     body.u32be(e.kvno);
     const b = body.toBuffer();

@@ -51,7 +51,9 @@ describe(dceWrap.name, () => {
   });
 
   it('a short or foreign verifier is a PROTOCOL error with the field', () => {
-    expect(() => dceUnwrap({ keys, receiver: 'acceptor', verifier: Buffer.alloc(8), sealed: data })).toThrow(expect.objectContaining({ code: 'PROTOCOL', field: 'header' }));
+    expect(() => dceUnwrap({ keys, receiver: 'acceptor', verifier: Buffer.alloc(8), sealed: data })).toThrow(
+      expect.objectContaining({ code: 'PROTOCOL', field: 'header' }),
+    );
     const bad = Buffer.from(v.authValue, 'hex');
     bad[0] = 0x04;
     expect(() => dceUnwrap({ keys, receiver: 'acceptor', verifier: bad, sealed: data })).toThrow(expect.objectContaining({ field: 'TOK_ID' }));

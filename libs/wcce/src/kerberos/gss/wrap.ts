@@ -36,7 +36,11 @@ function sealUsage(sender: SecurityRole): number {
 }
 
 function flagsFor(sender: SecurityRole, keys: GssMessageKeys, sealed: boolean): number {
-  return (sender === 'acceptor' ? GssTokenFlags.SENT_BY_ACCEPTOR : 0) | (sealed ? GssTokenFlags.SEALED : 0) | (keys.acceptorSubkey ? GssTokenFlags.ACCEPTOR_SUBKEY : 0);
+  return (
+    (sender === 'acceptor' ? GssTokenFlags.SENT_BY_ACCEPTOR : 0) |
+    (sealed ? GssTokenFlags.SEALED : 0) |
+    (keys.acceptorSubkey ? GssTokenFlags.ACCEPTOR_SUBKEY : 0)
+  );
 }
 
 function header(flags: number, ec: number, rrc: number, seq: bigint): Buffer {

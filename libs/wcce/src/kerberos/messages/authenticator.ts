@@ -1,5 +1,16 @@
 import { WcceProtocolError } from '../../errors.js';
-import { Fields, derApplication, derFields, derInteger, derKerberosString, derKerberosTime, readInteger, readKerberosString, readKerberosTime, unwrapApplication } from '../asn1/der.js';
+import {
+  Fields,
+  derApplication,
+  derFields,
+  derInteger,
+  derKerberosString,
+  derKerberosTime,
+  readInteger,
+  readKerberosString,
+  readKerberosTime,
+  unwrapApplication,
+} from '../asn1/der.js';
 import { ChecksumType, type KerberosKey } from '../crypto/index.js';
 import { ApplicationTag } from './constants.js';
 import { decodeChecksum, decodeEncryptionKey, encodeChecksum, encodeEncryptionKey, type Checksum } from './encrypted-data.js';

@@ -1,4 +1,20 @@
-import { Fields, application, derApplication, derFields, derInteger, derKerberosFlags, derKerberosString, derKerberosTime, derSequenceOf, readInteger, readKerberosFlags, readKerberosString, readKerberosTime, readSequenceOf, unwrapApplication } from '../asn1/der.js';
+import {
+  Fields,
+  application,
+  derApplication,
+  derFields,
+  derInteger,
+  derKerberosFlags,
+  derKerberosString,
+  derKerberosTime,
+  derSequenceOf,
+  readInteger,
+  readKerberosFlags,
+  readKerberosString,
+  readKerberosTime,
+  readSequenceOf,
+  unwrapApplication,
+} from '../asn1/der.js';
 import type { KerberosKey } from '../crypto/index.js';
 import { ApplicationTag, MessageType } from './constants.js';
 import { decodeEncryptedData, decodeEncryptionKey, encodeEncryptedData, encodeEncryptionKey, type EncryptedData } from './encrypted-data.js';

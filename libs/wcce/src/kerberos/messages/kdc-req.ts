@@ -1,4 +1,19 @@
-import { Fields, derApplication, derFields, derInteger, derKerberosFlags, derKerberosString, derKerberosTime, derSequenceOf, readInteger, readKerberosFlags, readKerberosString, readKerberosTime, readSequenceOf, unwrapApplication } from '../asn1/der.js';
+import {
+  Fields,
+  derApplication,
+  derFields,
+  derInteger,
+  derKerberosFlags,
+  derKerberosString,
+  derKerberosTime,
+  derSequenceOf,
+  readInteger,
+  readKerberosFlags,
+  readKerberosString,
+  readKerberosTime,
+  readSequenceOf,
+  unwrapApplication,
+} from '../asn1/der.js';
 import { MessageType } from './constants.js';
 import { decodePaData, encodePaDataList, type PaData } from './padata.js';
 import { decodePrincipalName, encodePrincipalName, type PrincipalName } from './principal.js';
@@ -92,4 +107,3 @@ export function decodeKdcReq(buf: Buffer): KdcReq & { bodyDer: Buffer } {
     bodyDer: Buffer.from(bodyEl.raw),
   };
 }
-

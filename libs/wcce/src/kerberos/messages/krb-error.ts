@@ -1,4 +1,18 @@
-import { Fields, application, derApplication, derFields, derInteger, derKerberosString, derKerberosTime, derOctetString, readInteger, readKerberosString, readKerberosTime, readOctetString, unwrapApplication } from '../asn1/der.js';
+import {
+  Fields,
+  application,
+  derApplication,
+  derFields,
+  derInteger,
+  derKerberosString,
+  derKerberosTime,
+  derOctetString,
+  readInteger,
+  readKerberosString,
+  readKerberosTime,
+  readOctetString,
+  unwrapApplication,
+} from '../asn1/der.js';
 import { MessageType } from './constants.js';
 import { decodePrincipalName, encodePrincipalName, type PrincipalName } from './principal.js';
 

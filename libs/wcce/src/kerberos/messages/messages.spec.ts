@@ -9,7 +9,16 @@ import { DerTag, parseOne } from '../asn1/der.js';
 import { decodeEncKdcRepPart, decodeKdcRep, encodeEncKdcRepPart, encodeKdcRep } from './kdc-rep.js';
 import { decodeKdcReq, encodeKdcReq, type KdcReq } from './kdc-req.js';
 import { decodeKrbError, encodeKrbError, isKrbError } from './krb-error.js';
-import { decodeEtypeInfo2, decodeMethodData, decodePaEncTsEnc, decodePaPacRequest, encodeEtypeInfo2, encodePaDataList, encodePaEncTsEnc, paPacRequest } from './padata.js';
+import {
+  decodeEtypeInfo2,
+  decodeMethodData,
+  decodePaEncTsEnc,
+  decodePaPacRequest,
+  encodeEtypeInfo2,
+  encodePaDataList,
+  encodePaEncTsEnc,
+  paPacRequest,
+} from './padata.js';
 import { parsePrincipal, principalToString } from './principal.js';
 import { decodeEncTicketPart, decodeTicket, encodeEncTicketPart, encodeTicket } from './ticket.js';
 
@@ -108,7 +117,10 @@ describe('Kerberos messages round trip', () => {
   });
 
   it('ETYPE-INFO2 inside METHOD-DATA', () => {
-    const info = [{ etype: 18, salt: 'TEST.LOCALalice' }, { etype: 17, salt: 'x', s2kParams: hex('00001000') }];
+    const info = [
+      { etype: 18, salt: 'TEST.LOCALalice' },
+      { etype: 17, salt: 'x', s2kParams: hex('00001000') },
+    ];
     const md = encodePaDataList([{ type: PaDataType.ETYPE_INFO2, value: encodeEtypeInfo2(info) }]);
     const pa = decodeMethodData(md);
     expect(decodeEtypeInfo2(pa[0]!.value)).toEqual(info);

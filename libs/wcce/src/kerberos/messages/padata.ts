@@ -1,4 +1,22 @@
-import { DerTag, Fields, derBoolean, derFields, derInteger, derKerberosString, derKerberosTime, derOctetString, derSequenceOf, parseOne, readBoolean, readInteger, readKerberosString, readKerberosTime, readOctetString, readSequenceOf, type DerElement } from '../asn1/der.js';
+import {
+  DerTag,
+  Fields,
+  derBoolean,
+  derFields,
+  derInteger,
+  derKerberosString,
+  derKerberosTime,
+  derOctetString,
+  derSequenceOf,
+  parseOne,
+  readBoolean,
+  readInteger,
+  readKerberosString,
+  readKerberosTime,
+  readOctetString,
+  readSequenceOf,
+  type DerElement,
+} from '../asn1/der.js';
 import { PaDataType } from './constants.js';
 
 /** PA-DATA, RFC 4120 5.2.7. */

@@ -1,5 +1,16 @@
 import { WcceError } from '../../errors.js';
-import { DerTag, Fields, derFields, derInteger, derKerberosString, derSequenceOf, readInteger, readKerberosString, readSequenceOf, type DerElement } from '../asn1/der.js';
+import {
+  DerTag,
+  Fields,
+  derFields,
+  derInteger,
+  derKerberosString,
+  derSequenceOf,
+  readInteger,
+  readKerberosString,
+  readSequenceOf,
+  type DerElement,
+} from '../asn1/der.js';
 import { NameType } from './constants.js';
 
 /** PrincipalName, RFC 4120 5.2.2. */

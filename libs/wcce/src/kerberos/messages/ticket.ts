@@ -1,4 +1,23 @@
-import { DerReader, Fields, readOctetString, readSequenceOf, application, derApplication, derFields, derInteger, derKerberosFlags, derKerberosString, derKerberosTime, derOctetString, readInteger, readKerberosFlags, readKerberosString, readKerberosTime, unwrapApplication, type DerElement } from '../asn1/der.js';
+import {
+  DerReader,
+  Fields,
+  readOctetString,
+  readSequenceOf,
+  application,
+  derApplication,
+  derFields,
+  derInteger,
+  derKerberosFlags,
+  derKerberosString,
+  derKerberosTime,
+  derOctetString,
+  readInteger,
+  readKerberosFlags,
+  readKerberosString,
+  readKerberosTime,
+  unwrapApplication,
+  type DerElement,
+} from '../asn1/der.js';
 import type { KerberosKey } from '../crypto/index.js';
 import { ApplicationTag } from './constants.js';
 import { decodeEncryptedData, decodeEncryptionKey, encodeEncryptedData, encodeEncryptionKey, type EncryptedData } from './encrypted-data.js';
@@ -39,7 +58,8 @@ export function decodeTicket(buf: Buffer, base = 0): Ticket {
 
 /** A Ticket element found inside another message. */
 export function decodeTicketElement(e: DerElement): Ticket {
-  if (e.tag !== application(ApplicationTag.TICKET)) new DerReader(Buffer.alloc(0), 'Ticket').fail('Ticket', `tag 0x${e.tag.toString(16)}, expected 0x61`, e.offset);
+  if (e.tag !== application(ApplicationTag.TICKET))
+    new DerReader(Buffer.alloc(0), 'Ticket').fail('Ticket', `tag 0x${e.tag.toString(16)}, expected 0x61`, e.offset);
   return decodeTicket(e.raw, e.offset);
 }
 
@@ -67,7 +87,10 @@ export interface AuthorizationDataEntry {
 export function decodeAuthorizationData(e: DerElement, structure: string): AuthorizationDataEntry[] {
   return readSequenceOf(e, structure, 'authorization-data', (item) => {
     const f = new Fields(item, 'AuthorizationData');
-    return { type: readInteger(f.req(0, 'ad-type'), 'AuthorizationData', 'ad-type'), data: readOctetString(f.req(1, 'ad-data'), 'AuthorizationData', 'ad-data') };
+    return {
+      type: readInteger(f.req(0, 'ad-type'), 'AuthorizationData', 'ad-type'),
+      data: readOctetString(f.req(1, 'ad-data'), 'AuthorizationData', 'ad-data'),
+    };
   });
 }
 
@@ -79,7 +102,13 @@ export function encodeEncTicketPart(p: EncTicketPart): Buffer {
       [1, encodeEncryptionKey(p.key)],
       [2, derKerberosString(p.crealm)],
       [3, encodePrincipalName(p.cname)],
-      [4, derFields([[0, derInteger(1)], [1, derOctetString(Buffer.alloc(0))]])],
+      [
+        4,
+        derFields([
+          [0, derInteger(1)],
+          [1, derOctetString(Buffer.alloc(0))],
+        ]),
+      ],
       [5, derKerberosTime(p.authtime)],
       [6, p.starttime ? derKerberosTime(p.starttime) : undefined],
       [7, derKerberosTime(p.endtime)],
@@ -107,4 +136,3 @@ export function decodeEncTicketPart(buf: Buffer): EncTicketPart {
     ...(authz ? { authorizationData: decodeAuthorizationData(authz, s) } : {}),
   };
 }
-

@@ -1,23 +1,11 @@
-import { connect as netConnect, type Socket } from "node:net";
-import { WcceError, isWcceError } from "../../errors.js";
-import {
-  Smb2Command,
-  Smb2Dialect,
-  Smb2HeaderFlags,
-  commandName,
-} from "../constants.js";
-import { FrameDecoder, frame } from "../framing.js";
-import {
-  type Smb2Header,
-  buildMessage,
-  decodeHeader,
-  isAsync,
-  makeHeader,
-  splitCompound,
-} from "../header.js";
-import type { SessionSecurity } from "../security.js";
-import { NtStatus, statusName } from "../status.js";
-import { isTransformMessage, decodeTransformHeader } from "../transform.js";
+import { connect as netConnect, type Socket } from 'node:net';
+import { WcceError, isWcceError } from '../../errors.js';
+import { Smb2Command, Smb2Dialect, Smb2HeaderFlags, commandName } from '../constants.js';
+import { FrameDecoder, frame } from '../framing.js';
+import { type Smb2Header, buildMessage, decodeHeader, isAsync, makeHeader, splitCompound } from '../header.js';
+import type { SessionSecurity } from '../security.js';
+import { NtStatus, statusName } from '../status.js';
+import { isTransformMessage, decodeTransformHeader } from '../transform.js';
 
 /**
  * Client side of one SMB2 TCP connection (MS-SMB2 3.2.4.1 sending, 3.2.5.1 receiving):
@@ -95,21 +83,9 @@ export class SmbConnection {
     private readonly options: SmbConnectionOptions,
   ) {
     this.decoder = new FrameDecoder(options.maxFrame);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("error", (err) =>
-      this.fail(
-        new WcceError(
-          "TRANSPORT",
-          `SMB connection to ${this.peer}: ${err.message}`,
-          { cause: err },
-        ),
-      ),
-    );
-    socket.on("close", () =>
-      this.fail(
-        new WcceError("TRANSPORT", `SMB connection to ${this.peer} closed`),
-      ),
-    );
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.fail(new WcceError('TRANSPORT', `SMB connection to ${this.peer}: ${err.message}`, { cause: err })));
+    socket.on('close', () => this.fail(new WcceError('TRANSPORT', `SMB connection to ${this.peer} closed`)));
   }
 
   static connect(options: SmbConnectionOptions): Promise<SmbConnection> {
@@ -117,27 +93,16 @@ export class SmbConnection {
       const socket = netConnect({ host: options.host, port: options.port });
       const timer = setTimeout(() => {
         socket.destroy();
-        reject(
-          new WcceError(
-            "TIMEOUT",
-            `SMB connect to ${options.host}:${options.port} timed out after ${options.connectTimeoutMs} ms`,
-          ),
-        );
+        reject(new WcceError('TIMEOUT', `SMB connect to ${options.host}:${options.port} timed out after ${options.connectTimeoutMs} ms`));
       }, options.connectTimeoutMs);
       const onError = (err: Error): void => {
         clearTimeout(timer);
-        reject(
-          new WcceError(
-            "TRANSPORT",
-            `SMB connect to ${options.host}:${options.port}: ${err.message}`,
-            { cause: err },
-          ),
-        );
+        reject(new WcceError('TRANSPORT', `SMB connect to ${options.host}:${options.port}: ${err.message}`, { cause: err }));
       };
-      socket.once("error", onError);
-      socket.once("connect", () => {
+      socket.once('error', onError);
+      socket.once('connect', () => {
         clearTimeout(timer);
-        socket.off("error", onError);
+        socket.off('error', onError);
         socket.setNoDelay(true);
         resolve(new SmbConnection(socket, options));
       });
@@ -205,32 +170,21 @@ export class SmbConnection {
   /** Closes the socket; every exchange still waiting fails with TRANSPORT. */
   async close(): Promise<void> {
     if (this.socket.destroyed) {
-      this.fail(
-        new WcceError("TRANSPORT", `SMB connection to ${this.peer} closed`),
-      );
+      this.fail(new WcceError('TRANSPORT', `SMB connection to ${this.peer} closed`));
       return;
     }
     await new Promise<void>((resolve) => {
-      this.socket.once("close", () => resolve());
+      this.socket.once('close', () => resolve());
       this.socket.end();
       // A peer that never finishes its half of the close must not hold us up.
       setTimeout(() => this.socket.destroy(), 1000).unref();
     });
   }
 
-  private startTimer(
-    messageId: bigint,
-    command: number,
-    timeoutMs: number,
-  ): NodeJS.Timeout {
+  private startTimer(messageId: bigint, command: number, timeoutMs: number): NodeJS.Timeout {
     const t = setTimeout(() => {
       // A lost response leaves the message window in doubt: drop the connection (MS-SMB2 3.2.6.1).
-      this.fail(
-        new WcceError(
-          "TIMEOUT",
-          `SMB2 ${commandName(command)} (message ${messageId}) to ${this.peer}: no response within ${timeoutMs} ms`,
-        ),
-      );
+      this.fail(new WcceError('TIMEOUT', `SMB2 ${commandName(command)} (message ${messageId}) to ${this.peer}: no response within ${timeoutMs} ms`));
       this.socket.destroy();
     }, timeoutMs);
     t.unref();
@@ -264,13 +218,7 @@ export class SmbConnection {
     try {
       for (const message of this.decoder.push(chunk)) this.onMessage(message);
     } catch (e) {
-      const err = isWcceError(e)
-        ? e
-        : new WcceError(
-            "PROTOCOL",
-            `SMB2 from ${this.peer}: ${(e as Error).message}`,
-            { cause: e },
-          );
+      const err = isWcceError(e) ? e : new WcceError('PROTOCOL', `SMB2 from ${this.peer}: ${(e as Error).message}`, { cause: e });
       this.fail(err);
       this.socket.destroy();
     }
@@ -282,11 +230,7 @@ export class SmbConnection {
     if (isTransformMessage(wire)) {
       const sessionId = decodeTransformHeader(wire).sessionId;
       const security = this.sessions.get(sessionId);
-      if (!security)
-        throw new WcceError(
-          "PROTOCOL",
-          `encrypted SMB2 message for unknown session 0x${sessionId.toString(16)}`,
-        );
+      if (!security) throw new WcceError('PROTOCOL', `encrypted SMB2 message for unknown session 0x${sessionId.toString(16)}`);
       clear = security.decrypt(wire);
       encrypted = true;
     }
@@ -296,26 +240,12 @@ export class SmbConnection {
   private onResponse(raw: Buffer, encrypted: boolean): void {
     const header = decodeHeader(raw);
     if ((header.flags & Smb2HeaderFlags.SERVER_TO_REDIR) === 0)
-      throw new WcceError(
-        "PROTOCOL",
-        `SMB2 ${commandName(header.command)} from ${this.peer} is not a response`,
-      );
-    if (
-      header.messageId === UNSOLICITED_MESSAGE_ID &&
-      header.command === Smb2Command.OPLOCK_BREAK
-    )
-      return;
+      throw new WcceError('PROTOCOL', `SMB2 ${commandName(header.command)} from ${this.peer} is not a response`);
+    if (header.messageId === UNSOLICITED_MESSAGE_ID && header.command === Smb2Command.OPLOCK_BREAK) return;
     const p = this.pending.get(header.messageId);
-    if (!p)
-      throw new WcceError(
-        "PROTOCOL",
-        `SMB2 response for unknown message ${header.messageId} from ${this.peer}`,
-      );
+    if (!p) throw new WcceError('PROTOCOL', `SMB2 response for unknown message ${header.messageId} from ${this.peer}`);
     if (header.command !== p.command)
-      throw new WcceError(
-        "PROTOCOL",
-        `SMB2 response to message ${header.messageId} is ${commandName(header.command)}, expected ${commandName(p.command)}`,
-      );
+      throw new WcceError('PROTOCOL', `SMB2 response to message ${header.messageId} is ${commandName(header.command)}, expected ${commandName(p.command)}`);
     this.grantCredits(header.credits);
     // MS-SMB2 3.2.5.1.5: an interim response announces an async operation; wait for the final one.
     if (header.status === NtStatus.PENDING && isAsync(header)) {
@@ -326,16 +256,8 @@ export class SmbConnection {
     this.pending.delete(header.messageId);
     clearTimeout(p.timer);
     try {
-      if (p.encrypted && !encrypted)
-        throw new WcceError(
-          "INTEGRITY",
-          `SMB2 ${commandName(p.command)} response was not encrypted on an encrypted session`,
-        );
-      if (p.verify && !encrypted)
-        p.verify.verify(
-          raw,
-          `SMB2 ${commandName(p.command)} response (${statusName(header.status)})`,
-        );
+      if (p.encrypted && !encrypted) throw new WcceError('INTEGRITY', `SMB2 ${commandName(p.command)} response was not encrypted on an encrypted session`);
+      if (p.verify && !encrypted) p.verify.verify(raw, `SMB2 ${commandName(p.command)} response (${statusName(header.status)})`);
       p.resolve({ header, raw, requestRaw: p.requestRaw, encrypted });
     } catch (e) {
       p.reject(e as Error);

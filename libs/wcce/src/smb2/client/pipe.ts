@@ -1,5 +1,5 @@
-import { WcceError } from "../../errors.js";
-import type { RpcTransport } from "../../transport/rpc-transport.js";
+import { WcceError } from '../../errors.js';
+import type { RpcTransport } from '../../transport/rpc-transport.js';
 import {
   FILE_ATTRIBUTE_NORMAL,
   FsctlCode,
@@ -10,7 +10,7 @@ import {
   Smb2CreateOptions,
   Smb2ImpersonationLevel,
   Smb2ShareAccess,
-} from "../constants.js";
+} from '../constants.js';
 import {
   type FileId,
   decodeCreateResponse,
@@ -22,9 +22,9 @@ import {
   encodeIoctlRequest,
   encodeReadRequest,
   encodeWriteRequest,
-} from "../messages/index.js";
-import { NtStatus } from "../status.js";
-import type { SmbSession } from "./session.js";
+} from '../messages/index.js';
+import { NtStatus } from '../status.js';
+import type { SmbSession } from './session.js';
 
 /** Per-pipe options. */
 export interface SmbPipeOptions {
@@ -49,12 +49,7 @@ export class SmbPipe implements RpcTransport {
   ) {}
 
   /** @internal use SmbSession.openPipe. */
-  static async open(
-    session: SmbSession,
-    treeId: number,
-    name: string,
-    options: SmbPipeOptions,
-  ): Promise<SmbPipe> {
+  static async open(session: SmbSession, treeId: number, name: string, options: SmbPipeOptions): Promise<SmbPipe> {
     const res = await session.request(
       {
         command: Smb2Command.CREATE,
@@ -74,13 +69,7 @@ export class SmbPipe implements RpcTransport {
       [NtStatus.SUCCESS],
       `CREATE \\pipe\\${name}`,
     );
-    return new SmbPipe(
-      session,
-      treeId,
-      name,
-      decodeCreateResponse(res.raw).fileId,
-      options.maxMessageSize ?? 1024 * 1024,
-    );
+    return new SmbPipe(session, treeId, name, decodeCreateResponse(res.raw).fileId, options.maxMessageSize ?? 1024 * 1024);
   }
 
   /** The largest PDU one write()/transact() carries. */
@@ -92,10 +81,7 @@ export class SmbPipe implements RpcTransport {
   async write(pdu: Buffer): Promise<void> {
     this.assertOpen();
     if (pdu.length > this.session.limits.maxWriteSize)
-      throw new WcceError(
-        "PROTOCOL",
-        `PDU of ${pdu.length} bytes exceeds the pipe's ${this.session.limits.maxWriteSize}-byte write limit`,
-      );
+      throw new WcceError('PROTOCOL', `PDU of ${pdu.length} bytes exceeds the pipe's ${this.session.limits.maxWriteSize}-byte write limit`);
     const res = await this.session.request(
       {
         command: Smb2Command.WRITE,
@@ -112,11 +98,7 @@ export class SmbPipe implements RpcTransport {
       `WRITE \\pipe\\${this.name}`,
     );
     const count = decodeWriteResponse(res.raw).count;
-    if (count !== pdu.length)
-      throw new WcceError(
-        "TRANSPORT",
-        `WRITE \\pipe\\${this.name}: ${count} of ${pdu.length} bytes written`,
-      );
+    if (count !== pdu.length) throw new WcceError('TRANSPORT', `WRITE \\pipe\\${this.name}: ${count} of ${pdu.length} bytes written`);
   }
 
   async read(): Promise<Buffer> {
@@ -127,10 +109,7 @@ export class SmbPipe implements RpcTransport {
   async transact(pdu: Buffer): Promise<Buffer> {
     this.assertOpen();
     if (pdu.length > this.session.limits.maxTransactSize)
-      throw new WcceError(
-        "PROTOCOL",
-        `PDU of ${pdu.length} bytes exceeds the pipe's ${this.session.limits.maxTransactSize}-byte transact limit`,
-      );
+      throw new WcceError('PROTOCOL', `PDU of ${pdu.length} bytes exceeds the pipe's ${this.session.limits.maxTransactSize}-byte transact limit`);
     const res = await this.session.request(
       {
         command: Smb2Command.IOCTL,
@@ -149,8 +128,7 @@ export class SmbPipe implements RpcTransport {
     );
     const first = decodeIoctlResponse(res.raw).output;
     // The reply did not fit MaxOutputResponse: the rest of the same message comes by READ.
-    if (res.header.status === NtStatus.BUFFER_OVERFLOW)
-      return this.readRest([first]);
+    if (res.header.status === NtStatus.BUFFER_OVERFLOW) return this.readRest([first]);
     return first;
   }
 
@@ -194,17 +172,12 @@ export class SmbPipe implements RpcTransport {
       const data = decodeReadResponse(res.raw).data;
       parts.push(data);
       size += data.length;
-      if (size > this.maxMessageSize)
-        throw new WcceError(
-          "PROTOCOL",
-          `pipe message on \\pipe\\${this.name} exceeds ${this.maxMessageSize} bytes`,
-        );
+      if (size > this.maxMessageSize) throw new WcceError('PROTOCOL', `pipe message on \\pipe\\${this.name} exceeds ${this.maxMessageSize} bytes`);
       if (res.header.status === NtStatus.SUCCESS) return Buffer.concat(parts);
     }
   }
 
   private assertOpen(): void {
-    if (this.closed)
-      throw new WcceError("TRANSPORT", `\\pipe\\${this.name} is closed`);
+    if (this.closed) throw new WcceError('TRANSPORT', `\\pipe\\${this.name} is closed`);
   }
 }

@@ -1,4 +1,4 @@
-import { bodyReader, bodyWriter, type FileId } from "./common.js";
+import { bodyReader, bodyWriter, type FileId } from './common.js';
 
 /** MS-SMB2 2.2.15 CLOSE Request. */
 export interface CloseRequest {
@@ -33,42 +33,35 @@ export function emptyCloseResponse(): CloseResponse {
 }
 
 export function encodeCloseRequest(req: CloseRequest): Buffer {
-  if (req.fileId.length !== 16) throw new RangeError("FileId must be 16 bytes");
+  if (req.fileId.length !== 16) throw new RangeError('FileId must be 16 bytes');
   return bodyWriter(24).u16(req.flags).u32(0).bytes(req.fileId).toBuffer();
 }
 
 export function decodeCloseRequest(msg: Buffer): CloseRequest {
-  const r = bodyReader(msg, "CloseRequest", 24);
-  const flags = r.u16("Flags");
-  r.u32("Reserved");
-  return { flags, fileId: Buffer.from(r.bytes(16, "FileId")) };
+  const r = bodyReader(msg, 'CloseRequest', 24);
+  const flags = r.u16('Flags');
+  r.u32('Reserved');
+  return { flags, fileId: Buffer.from(r.bytes(16, 'FileId')) };
 }
 
 export function encodeCloseResponse(res: CloseResponse): Buffer {
   const w = bodyWriter(60).u16(res.flags).u32(0);
-  w.u64(res.creationTime)
-    .u64(res.lastAccessTime)
-    .u64(res.lastWriteTime)
-    .u64(res.changeTime);
-  return w
-    .u64(res.allocationSize)
-    .u64(res.endOfFile)
-    .u32(res.fileAttributes)
-    .toBuffer();
+  w.u64(res.creationTime).u64(res.lastAccessTime).u64(res.lastWriteTime).u64(res.changeTime);
+  return w.u64(res.allocationSize).u64(res.endOfFile).u32(res.fileAttributes).toBuffer();
 }
 
 export function decodeCloseResponse(msg: Buffer): CloseResponse {
-  const r = bodyReader(msg, "CloseResponse", 60);
-  const flags = r.u16("Flags");
-  r.u32("Reserved");
+  const r = bodyReader(msg, 'CloseResponse', 60);
+  const flags = r.u16('Flags');
+  r.u32('Reserved');
   return {
     flags,
-    creationTime: r.u64("CreationTime"),
-    lastAccessTime: r.u64("LastAccessTime"),
-    lastWriteTime: r.u64("LastWriteTime"),
-    changeTime: r.u64("ChangeTime"),
-    allocationSize: r.u64("AllocationSize"),
-    endOfFile: r.u64("EndofFile"),
-    fileAttributes: r.u32("FileAttributes"),
+    creationTime: r.u64('CreationTime'),
+    lastAccessTime: r.u64('LastAccessTime'),
+    lastWriteTime: r.u64('LastWriteTime'),
+    changeTime: r.u64('ChangeTime'),
+    allocationSize: r.u64('AllocationSize'),
+    endOfFile: r.u64('EndofFile'),
+    fileAttributes: r.u32('FileAttributes'),
   };
 }

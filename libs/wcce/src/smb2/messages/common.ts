@@ -1,6 +1,6 @@
-import { ByteReader } from "../../util/reader.js";
-import { ByteWriter } from "../../util/writer.js";
-import { SMB2_HEADER_SIZE } from "../constants.js";
+import { ByteReader } from '../../util/reader.js';
+import { ByteWriter } from '../../util/writer.js';
+import { SMB2_HEADER_SIZE } from '../constants.js';
 
 /**
  * Helpers shared by the message codecs. Every message body follows the 64-byte header, and every
@@ -9,32 +9,17 @@ import { SMB2_HEADER_SIZE } from "../constants.js";
  */
 
 /** A reader positioned on the body, with StructureSize checked (MS-SMB2 2.2: fixed per message). */
-export function bodyReader(
-  msg: Buffer,
-  structure: string,
-  structureSize: number,
-): ByteReader {
+export function bodyReader(msg: Buffer, structure: string, structureSize: number): ByteReader {
   const r = new ByteReader(msg, structure, SMB2_HEADER_SIZE);
-  const size = r.u16("StructureSize");
-  if (size !== structureSize)
-    r.fail(
-      "StructureSize",
-      `expected ${structureSize}, got ${size}`,
-      SMB2_HEADER_SIZE,
-    );
+  const size = r.u16('StructureSize');
+  if (size !== structureSize) r.fail('StructureSize', `expected ${structureSize}, got ${size}`, SMB2_HEADER_SIZE);
   return r;
 }
 
 /** A variable field addressed by (offset from header start, length); empty when length is 0. */
-export function variableField(
-  r: ByteReader,
-  offset: number,
-  length: number,
-  field: string,
-): Buffer {
+export function variableField(r: ByteReader, offset: number, length: number, field: string): Buffer {
   if (length === 0) return Buffer.alloc(0);
-  if (offset < SMB2_HEADER_SIZE)
-    r.fail(field, `offset ${offset} points into the header`);
+  if (offset < SMB2_HEADER_SIZE) r.fail(field, `offset ${offset} points into the header`);
   return Buffer.from(r.slice(offset, length, field));
 }
 
@@ -51,7 +36,7 @@ export function headerOffset(w: ByteWriter): number {
 export type FileId = Buffer;
 
 export function fileIdHex(fileId: FileId): string {
-  return fileId.toString("hex");
+  return fileId.toString('hex');
 }
 
 /** Pads a body to at least StructureSize bytes where the spec requires a 1-byte variable part. */
@@ -60,9 +45,9 @@ export function padToStructureSize(w: ByteWriter, structureSize: number): void {
 }
 
 export function utf16(s: string): Buffer {
-  return Buffer.from(s, "utf16le");
+  return Buffer.from(s, 'utf16le');
 }
 
 export function fromUtf16(b: Buffer): string {
-  return b.toString("utf16le");
+  return b.toString('utf16le');
 }

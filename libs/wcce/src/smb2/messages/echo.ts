@@ -1,4 +1,4 @@
-import { bodyReader, bodyWriter } from "./common.js";
+import { bodyReader, bodyWriter } from './common.js';
 
 /** MS-SMB2 2.2.28 ECHO Request and 2.2.29 ECHO Response: StructureSize 4, Reserved. */
 export function encodeEchoRequest(): Buffer {
@@ -6,7 +6,7 @@ export function encodeEchoRequest(): Buffer {
 }
 
 export function decodeEchoRequest(msg: Buffer): void {
-  bodyReader(msg, "EchoRequest", 4).u16("Reserved");
+  bodyReader(msg, 'EchoRequest', 4).u16('Reserved');
 }
 
 export function encodeEchoResponse(): Buffer {
@@ -14,5 +14,5 @@ export function encodeEchoResponse(): Buffer {
 }
 
 export function decodeEchoResponse(msg: Buffer): void {
-  bodyReader(msg, "EchoResponse", 4).u16("Reserved");
+  bodyReader(msg, 'EchoResponse', 4).u16('Reserved');
 }

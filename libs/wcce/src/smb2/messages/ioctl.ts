@@ -1,12 +1,6 @@
-import { ByteReader } from "../../util/reader.js";
-import { ByteWriter } from "../../util/writer.js";
-import {
-  bodyReader,
-  bodyWriter,
-  type FileId,
-  headerOffset,
-  variableField,
-} from "./common.js";
+import { ByteReader } from '../../util/reader.js';
+import { ByteWriter } from '../../util/writer.js';
+import { bodyReader, bodyWriter, type FileId, headerOffset, variableField } from './common.js';
 
 /** MS-SMB2 2.2.31 IOCTL Request. */
 export interface IoctlRequest {
@@ -29,20 +23,13 @@ export interface IoctlResponse {
 }
 
 export function encodeIoctlRequest(req: IoctlRequest): Buffer {
-  if (req.fileId.length !== 16) throw new RangeError("FileId must be 16 bytes");
+  if (req.fileId.length !== 16) throw new RangeError('FileId must be 16 bytes');
   const w = bodyWriter(57, 56 + req.input.length)
     .u16(0)
     .u32(req.ctlCode)
     .bytes(req.fileId);
   const inputAt = w.length;
-  w.u32(0)
-    .u32(req.input.length)
-    .u32(req.maxInputResponse)
-    .u32(0)
-    .u32(0)
-    .u32(req.maxOutputResponse)
-    .u32(req.flags)
-    .u32(0);
+  w.u32(0).u32(req.input.length).u32(req.maxInputResponse).u32(0).u32(0).u32(req.maxOutputResponse).u32(req.flags).u32(0);
   const at = headerOffset(w);
   // Windows puts InputOffset at 0x78 and OutputOffset there too when no output is sent.
   w.patchU32(inputAt, req.input.length > 0 ? at : 0).patchU32(inputAt + 12, at);
@@ -52,22 +39,22 @@ export function encodeIoctlRequest(req: IoctlRequest): Buffer {
 }
 
 export function decodeIoctlRequest(msg: Buffer): IoctlRequest {
-  const r = bodyReader(msg, "IoctlRequest", 57);
-  r.u16("Reserved");
-  const ctlCode = r.u32("CtlCode");
-  const fileId = Buffer.from(r.bytes(16, "FileId"));
-  const inputOffset = r.u32("InputOffset");
-  const inputCount = r.u32("InputCount");
-  const maxInputResponse = r.u32("MaxInputResponse");
-  r.u32("OutputOffset");
-  r.u32("OutputCount");
-  const maxOutputResponse = r.u32("MaxOutputResponse");
-  const flags = r.u32("Flags");
-  r.u32("Reserved2");
+  const r = bodyReader(msg, 'IoctlRequest', 57);
+  r.u16('Reserved');
+  const ctlCode = r.u32('CtlCode');
+  const fileId = Buffer.from(r.bytes(16, 'FileId'));
+  const inputOffset = r.u32('InputOffset');
+  const inputCount = r.u32('InputCount');
+  const maxInputResponse = r.u32('MaxInputResponse');
+  r.u32('OutputOffset');
+  r.u32('OutputCount');
+  const maxOutputResponse = r.u32('MaxOutputResponse');
+  const flags = r.u32('Flags');
+  r.u32('Reserved2');
   return {
     ctlCode,
     fileId,
-    input: variableField(r, inputOffset, inputCount, "Input"),
+    input: variableField(r, inputOffset, inputCount, 'Input'),
     maxInputResponse,
     maxOutputResponse,
     flags,
@@ -80,12 +67,7 @@ export function encodeIoctlResponse(res: IoctlResponse): Buffer {
     .u32(res.ctlCode)
     .bytes(res.fileId);
   const at = w.length;
-  w.u32(0)
-    .u32(res.input.length)
-    .u32(0)
-    .u32(res.output.length)
-    .u32(res.flags)
-    .u32(0);
+  w.u32(0).u32(res.input.length).u32(0).u32(res.output.length).u32(res.flags).u32(0);
   const inputOffset = headerOffset(w);
   w.bytes(res.input);
   w.align(8, -64);
@@ -97,21 +79,21 @@ export function encodeIoctlResponse(res: IoctlResponse): Buffer {
 }
 
 export function decodeIoctlResponse(msg: Buffer): IoctlResponse {
-  const r = bodyReader(msg, "IoctlResponse", 49);
-  r.u16("Reserved");
-  const ctlCode = r.u32("CtlCode");
-  const fileId = Buffer.from(r.bytes(16, "FileId"));
-  const inputOffset = r.u32("InputOffset");
-  const inputCount = r.u32("InputCount");
-  const outputOffset = r.u32("OutputOffset");
-  const outputCount = r.u32("OutputCount");
-  const flags = r.u32("Flags");
-  r.u32("Reserved2");
+  const r = bodyReader(msg, 'IoctlResponse', 49);
+  r.u16('Reserved');
+  const ctlCode = r.u32('CtlCode');
+  const fileId = Buffer.from(r.bytes(16, 'FileId'));
+  const inputOffset = r.u32('InputOffset');
+  const inputCount = r.u32('InputCount');
+  const outputOffset = r.u32('OutputOffset');
+  const outputCount = r.u32('OutputCount');
+  const flags = r.u32('Flags');
+  r.u32('Reserved2');
   return {
     ctlCode,
     fileId,
-    input: variableField(r, inputOffset, inputCount, "Input"),
-    output: variableField(r, outputOffset, outputCount, "Output"),
+    input: variableField(r, inputOffset, inputCount, 'Input'),
+    output: variableField(r, outputOffset, outputCount, 'Output'),
     flags,
   };
 }
@@ -132,50 +114,33 @@ export interface ValidateNegotiateInfoResponse {
   dialect: number;
 }
 
-export function encodeValidateNegotiateInfoRequest(
-  v: ValidateNegotiateInfoRequest,
-): Buffer {
-  const w = new ByteWriter(24 + 2 * v.dialects.length)
-    .u32(v.capabilities)
-    .bytes(v.guid)
-    .u16(v.securityMode)
-    .u16(v.dialects.length);
+export function encodeValidateNegotiateInfoRequest(v: ValidateNegotiateInfoRequest): Buffer {
+  const w = new ByteWriter(24 + 2 * v.dialects.length).u32(v.capabilities).bytes(v.guid).u16(v.securityMode).u16(v.dialects.length);
   for (const d of v.dialects) w.u16(d);
   return w.toBuffer();
 }
 
-export function decodeValidateNegotiateInfoRequest(
-  input: Buffer,
-): ValidateNegotiateInfoRequest {
-  const r = new ByteReader(input, "ValidateNegotiateInfoRequest");
-  const capabilities = r.u32("Capabilities");
-  const guid = Buffer.from(r.guid("Guid"));
-  const securityMode = r.u16("SecurityMode");
-  const count = r.u16("DialectCount");
+export function decodeValidateNegotiateInfoRequest(input: Buffer): ValidateNegotiateInfoRequest {
+  const r = new ByteReader(input, 'ValidateNegotiateInfoRequest');
+  const capabilities = r.u32('Capabilities');
+  const guid = Buffer.from(r.guid('Guid'));
+  const securityMode = r.u16('SecurityMode');
+  const count = r.u16('DialectCount');
   const dialects: number[] = [];
   for (let i = 0; i < count; i++) dialects.push(r.u16(`Dialects[${i}]`));
   return { capabilities, guid, securityMode, dialects };
 }
 
-export function encodeValidateNegotiateInfoResponse(
-  v: ValidateNegotiateInfoResponse,
-): Buffer {
-  return new ByteWriter(24)
-    .u32(v.capabilities)
-    .bytes(v.guid)
-    .u16(v.securityMode)
-    .u16(v.dialect)
-    .toBuffer();
+export function encodeValidateNegotiateInfoResponse(v: ValidateNegotiateInfoResponse): Buffer {
+  return new ByteWriter(24).u32(v.capabilities).bytes(v.guid).u16(v.securityMode).u16(v.dialect).toBuffer();
 }
 
-export function decodeValidateNegotiateInfoResponse(
-  output: Buffer,
-): ValidateNegotiateInfoResponse {
-  const r = new ByteReader(output, "ValidateNegotiateInfoResponse");
+export function decodeValidateNegotiateInfoResponse(output: Buffer): ValidateNegotiateInfoResponse {
+  const r = new ByteReader(output, 'ValidateNegotiateInfoResponse');
   return {
-    capabilities: r.u32("Capabilities"),
-    guid: Buffer.from(r.guid("Guid")),
-    securityMode: r.u16("SecurityMode"),
-    dialect: r.u16("Dialect"),
+    capabilities: r.u32('Capabilities'),
+    guid: Buffer.from(r.guid('Guid')),
+    securityMode: r.u16('SecurityMode'),
+    dialect: r.u16('Dialect'),
   };
 }

@@ -1,4 +1,4 @@
-import { bodyReader, bodyWriter } from "./common.js";
+import { bodyReader, bodyWriter } from './common.js';
 
 /** MS-SMB2 2.2.7 LOGOFF Request and 2.2.8 LOGOFF Response: StructureSize 4, Reserved. */
 export function encodeLogoffRequest(): Buffer {
@@ -6,7 +6,7 @@ export function encodeLogoffRequest(): Buffer {
 }
 
 export function decodeLogoffRequest(msg: Buffer): void {
-  bodyReader(msg, "LogoffRequest", 4).u16("Reserved");
+  bodyReader(msg, 'LogoffRequest', 4).u16('Reserved');
 }
 
 export function encodeLogoffResponse(): Buffer {
@@ -14,5 +14,5 @@ export function encodeLogoffResponse(): Buffer {
 }
 
 export function decodeLogoffResponse(msg: Buffer): void {
-  bodyReader(msg, "LogoffResponse", 4).u16("Reserved");
+  bodyReader(msg, 'LogoffResponse', 4).u16('Reserved');
 }

@@ -1,16 +1,6 @@
-import { SMB2_HEADER_SIZE, Smb2Dialect } from "../constants.js";
-import {
-  bodyReader,
-  bodyWriter,
-  headerOffset,
-  variableField,
-} from "./common.js";
-import {
-  decodeNegotiateContexts,
-  emptyContexts,
-  encodeNegotiateContexts,
-  type NegotiateContexts,
-} from "./negotiate-contexts.js";
+import { SMB2_HEADER_SIZE, Smb2Dialect } from '../constants.js';
+import { bodyReader, bodyWriter, headerOffset, variableField } from './common.js';
+import { decodeNegotiateContexts, emptyContexts, encodeNegotiateContexts, type NegotiateContexts } from './negotiate-contexts.js';
 
 /** MS-SMB2 2.2.3 NEGOTIATE Request. */
 export interface NegotiateRequest {
@@ -46,13 +36,8 @@ const RESPONSE_SIZE = 65;
 
 export function encodeNegotiateRequest(req: NegotiateRequest): Buffer {
   const offers311 = req.dialects.includes(Smb2Dialect.SMB311);
-  const w = bodyWriter(REQUEST_SIZE)
-    .u16(req.dialects.length)
-    .u16(req.securityMode)
-    .u16(0)
-    .u32(req.capabilities);
-  if (req.clientGuid.length !== 16)
-    throw new RangeError("ClientGuid must be 16 bytes");
+  const w = bodyWriter(REQUEST_SIZE).u16(req.dialects.length).u16(req.securityMode).u16(0).u32(req.capabilities);
+  if (req.clientGuid.length !== 16) throw new RangeError('ClientGuid must be 16 bytes');
   w.bytes(req.clientGuid);
   const contextFieldsAt = w.length;
   w.u64(req.clientStartTime ?? 0n);
@@ -69,26 +54,19 @@ export function encodeNegotiateRequest(req: NegotiateRequest): Buffer {
 }
 
 export function decodeNegotiateRequest(msg: Buffer): NegotiateRequest {
-  const r = bodyReader(msg, "NegotiateRequest", REQUEST_SIZE);
-  const dialectCount = r.u16("DialectCount");
-  if (dialectCount === 0) r.fail("DialectCount", "no dialects offered");
-  const securityMode = r.u16("SecurityMode");
-  r.u16("Reserved");
-  const capabilities = r.u32("Capabilities");
-  const clientGuid = Buffer.from(r.guid("ClientGuid"));
-  const contextOffset = r.u32("NegotiateContextOffset");
-  const contextCount = r.u16("NegotiateContextCount");
-  r.u16("Reserved2");
+  const r = bodyReader(msg, 'NegotiateRequest', REQUEST_SIZE);
+  const dialectCount = r.u16('DialectCount');
+  if (dialectCount === 0) r.fail('DialectCount', 'no dialects offered');
+  const securityMode = r.u16('SecurityMode');
+  r.u16('Reserved');
+  const capabilities = r.u32('Capabilities');
+  const clientGuid = Buffer.from(r.guid('ClientGuid'));
+  const contextOffset = r.u32('NegotiateContextOffset');
+  const contextCount = r.u16('NegotiateContextCount');
+  r.u16('Reserved2');
   const dialects: number[] = [];
   for (let i = 0; i < dialectCount; i++) dialects.push(r.u16(`Dialects[${i}]`));
-  const contexts = dialects.includes(Smb2Dialect.SMB311)
-    ? decodeNegotiateContexts(
-        msg,
-        contextOffset,
-        contextCount,
-        "NegotiateRequest",
-      )
-    : emptyContexts();
+  const contexts = dialects.includes(Smb2Dialect.SMB311) ? decodeNegotiateContexts(msg, contextOffset, contextCount, 'NegotiateRequest') : emptyContexts();
   const out: NegotiateRequest = {
     securityMode,
     capabilities,
@@ -96,25 +74,17 @@ export function decodeNegotiateRequest(msg: Buffer): NegotiateRequest {
     dialects,
     contexts,
   };
-  if (!dialects.includes(Smb2Dialect.SMB311))
-    out.clientStartTime = BigInt(contextOffset) | (BigInt(contextCount) << 32n);
+  if (!dialects.includes(Smb2Dialect.SMB311)) out.clientStartTime = BigInt(contextOffset) | (BigInt(contextCount) << 32n);
   return out;
 }
 
 export function encodeNegotiateResponse(res: NegotiateResponse): Buffer {
   const is311 = res.dialectRevision === Smb2Dialect.SMB311;
-  const w = bodyWriter(RESPONSE_SIZE, 256)
-    .u16(res.securityMode)
-    .u16(res.dialectRevision);
+  const w = bodyWriter(RESPONSE_SIZE, 256).u16(res.securityMode).u16(res.dialectRevision);
   const countAt = w.length;
   w.u16(0);
-  if (res.serverGuid.length !== 16)
-    throw new RangeError("ServerGuid must be 16 bytes");
-  w.bytes(res.serverGuid)
-    .u32(res.capabilities)
-    .u32(res.maxTransactSize)
-    .u32(res.maxReadSize)
-    .u32(res.maxWriteSize);
+  if (res.serverGuid.length !== 16) throw new RangeError('ServerGuid must be 16 bytes');
+  w.bytes(res.serverGuid).u32(res.capabilities).u32(res.maxTransactSize).u32(res.maxReadSize).u32(res.maxWriteSize);
   w.u64(res.systemTime).u64(res.serverStartTime);
   const secAt = w.length;
   w.u16(0).u16(res.securityBuffer.length);
@@ -135,35 +105,22 @@ export function encodeNegotiateResponse(res: NegotiateResponse): Buffer {
 }
 
 export function decodeNegotiateResponse(msg: Buffer): NegotiateResponse {
-  const r = bodyReader(msg, "NegotiateResponse", RESPONSE_SIZE);
-  const securityMode = r.u16("SecurityMode");
-  const dialectRevision = r.u16("DialectRevision");
-  const contextCount = r.u16("NegotiateContextCount");
-  const serverGuid = Buffer.from(r.guid("ServerGuid"));
-  const capabilities = r.u32("Capabilities");
-  const maxTransactSize = r.u32("MaxTransactSize");
-  const maxReadSize = r.u32("MaxReadSize");
-  const maxWriteSize = r.u32("MaxWriteSize");
-  const systemTime = r.u64("SystemTime");
-  const serverStartTime = r.u64("ServerStartTime");
-  const secOffset = r.u16("SecurityBufferOffset");
-  const secLength = r.u16("SecurityBufferLength");
-  const contextOffset = r.u32("NegotiateContextOffset");
-  const securityBuffer = variableField(
-    r,
-    secOffset,
-    secLength,
-    "SecurityBuffer",
-  );
-  const contexts =
-    dialectRevision === Smb2Dialect.SMB311
-      ? decodeNegotiateContexts(
-          msg,
-          contextOffset,
-          contextCount,
-          "NegotiateResponse",
-        )
-      : emptyContexts();
+  const r = bodyReader(msg, 'NegotiateResponse', RESPONSE_SIZE);
+  const securityMode = r.u16('SecurityMode');
+  const dialectRevision = r.u16('DialectRevision');
+  const contextCount = r.u16('NegotiateContextCount');
+  const serverGuid = Buffer.from(r.guid('ServerGuid'));
+  const capabilities = r.u32('Capabilities');
+  const maxTransactSize = r.u32('MaxTransactSize');
+  const maxReadSize = r.u32('MaxReadSize');
+  const maxWriteSize = r.u32('MaxWriteSize');
+  const systemTime = r.u64('SystemTime');
+  const serverStartTime = r.u64('ServerStartTime');
+  const secOffset = r.u16('SecurityBufferOffset');
+  const secLength = r.u16('SecurityBufferLength');
+  const contextOffset = r.u32('NegotiateContextOffset');
+  const securityBuffer = variableField(r, secOffset, secLength, 'SecurityBuffer');
+  const contexts = dialectRevision === Smb2Dialect.SMB311 ? decodeNegotiateContexts(msg, contextOffset, contextCount, 'NegotiateResponse') : emptyContexts();
   return {
     securityMode,
     dialectRevision,

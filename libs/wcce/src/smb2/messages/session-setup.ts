@@ -1,9 +1,4 @@
-import {
-  bodyReader,
-  bodyWriter,
-  headerOffset,
-  variableField,
-} from "./common.js";
+import { bodyReader, bodyWriter, headerOffset, variableField } from './common.js';
 
 /** MS-SMB2 2.2.5 SESSION_SETUP Request. */
 export interface SessionSetupRequest {
@@ -23,11 +18,7 @@ export interface SessionSetupResponse {
 }
 
 export function encodeSessionSetupRequest(req: SessionSetupRequest): Buffer {
-  const w = bodyWriter(25)
-    .u8(req.flags)
-    .u8(req.securityMode)
-    .u32(req.capabilities)
-    .u32(0);
+  const w = bodyWriter(25).u8(req.flags).u8(req.securityMode).u32(req.capabilities).u32(0);
   const offsetAt = w.length;
   w.u16(0).u16(req.securityBuffer.length).u64(req.previousSessionId);
   w.patchU16(offsetAt, headerOffset(w));
@@ -37,20 +28,20 @@ export function encodeSessionSetupRequest(req: SessionSetupRequest): Buffer {
 }
 
 export function decodeSessionSetupRequest(msg: Buffer): SessionSetupRequest {
-  const r = bodyReader(msg, "SessionSetupRequest", 25);
-  const flags = r.u8("Flags");
-  const securityMode = r.u8("SecurityMode");
-  const capabilities = r.u32("Capabilities");
-  r.u32("Channel");
-  const offset = r.u16("SecurityBufferOffset");
-  const length = r.u16("SecurityBufferLength");
-  const previousSessionId = r.u64("PreviousSessionId");
+  const r = bodyReader(msg, 'SessionSetupRequest', 25);
+  const flags = r.u8('Flags');
+  const securityMode = r.u8('SecurityMode');
+  const capabilities = r.u32('Capabilities');
+  r.u32('Channel');
+  const offset = r.u16('SecurityBufferOffset');
+  const length = r.u16('SecurityBufferLength');
+  const previousSessionId = r.u64('PreviousSessionId');
   return {
     flags,
     securityMode,
     capabilities,
     previousSessionId,
-    securityBuffer: variableField(r, offset, length, "SecurityBuffer"),
+    securityBuffer: variableField(r, offset, length, 'SecurityBuffer'),
   };
 }
 
@@ -65,12 +56,12 @@ export function encodeSessionSetupResponse(res: SessionSetupResponse): Buffer {
 }
 
 export function decodeSessionSetupResponse(msg: Buffer): SessionSetupResponse {
-  const r = bodyReader(msg, "SessionSetupResponse", 9);
-  const sessionFlags = r.u16("SessionFlags");
-  const offset = r.u16("SecurityBufferOffset");
-  const length = r.u16("SecurityBufferLength");
+  const r = bodyReader(msg, 'SessionSetupResponse', 9);
+  const sessionFlags = r.u16('SessionFlags');
+  const offset = r.u16('SecurityBufferOffset');
+  const length = r.u16('SecurityBufferLength');
   return {
     sessionFlags,
-    securityBuffer: variableField(r, offset, length, "SecurityBuffer"),
+    securityBuffer: variableField(r, offset, length, 'SecurityBuffer'),
   };
 }

@@ -1,11 +1,4 @@
-import {
-  bodyReader,
-  bodyWriter,
-  fromUtf16,
-  headerOffset,
-  utf16,
-  variableField,
-} from "./common.js";
+import { bodyReader, bodyWriter, fromUtf16, headerOffset, utf16, variableField } from './common.js';
 
 /** MS-SMB2 2.2.9 TREE_CONNECT Request: the UNC path `\\server\share` in UTF-16LE. */
 export interface TreeConnectRequest {
@@ -33,39 +26,32 @@ export function encodeTreeConnectRequest(req: TreeConnectRequest): Buffer {
 }
 
 export function decodeTreeConnectRequest(msg: Buffer): TreeConnectRequest {
-  const r = bodyReader(msg, "TreeConnectRequest", 9);
-  const flags = r.u16("Flags");
-  const offset = r.u16("PathOffset");
-  const length = r.u16("PathLength");
-  if (length % 2 !== 0)
-    r.fail("PathLength", `odd length ${length} for a UTF-16 path`);
-  return { flags, path: fromUtf16(variableField(r, offset, length, "Path")) };
+  const r = bodyReader(msg, 'TreeConnectRequest', 9);
+  const flags = r.u16('Flags');
+  const offset = r.u16('PathOffset');
+  const length = r.u16('PathLength');
+  if (length % 2 !== 0) r.fail('PathLength', `odd length ${length} for a UTF-16 path`);
+  return { flags, path: fromUtf16(variableField(r, offset, length, 'Path')) };
 }
 
 export function encodeTreeConnectResponse(res: TreeConnectResponse): Buffer {
-  return bodyWriter(16)
-    .u8(res.shareType)
-    .u8(0)
-    .u32(res.shareFlags)
-    .u32(res.capabilities)
-    .u32(res.maximalAccess)
-    .toBuffer();
+  return bodyWriter(16).u8(res.shareType).u8(0).u32(res.shareFlags).u32(res.capabilities).u32(res.maximalAccess).toBuffer();
 }
 
 export function decodeTreeConnectResponse(msg: Buffer): TreeConnectResponse {
-  const r = bodyReader(msg, "TreeConnectResponse", 16);
-  const shareType = r.u8("ShareType");
-  r.u8("Reserved");
+  const r = bodyReader(msg, 'TreeConnectResponse', 16);
+  const shareType = r.u8('ShareType');
+  r.u8('Reserved');
   return {
     shareType,
-    shareFlags: r.u32("ShareFlags"),
-    capabilities: r.u32("Capabilities"),
-    maximalAccess: r.u32("MaximalAccess"),
+    shareFlags: r.u32('ShareFlags'),
+    capabilities: r.u32('Capabilities'),
+    maximalAccess: r.u32('MaximalAccess'),
   };
 }
 
 /** Share name of a UNC path (`\\host\IPC$` → `IPC$`), case preserved. */
 export function shareNameOf(path: string): string {
-  const parts = path.split("\\").filter((p) => p.length > 0);
-  return parts.length >= 2 ? parts[parts.length - 1]! : (parts[0] ?? "");
+  const parts = path.split('\\').filter((p) => p.length > 0);
+  return parts.length >= 2 ? parts[parts.length - 1]! : (parts[0] ?? '');
 }

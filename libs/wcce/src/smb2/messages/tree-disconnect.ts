@@ -1,4 +1,4 @@
-import { bodyReader, bodyWriter } from "./common.js";
+import { bodyReader, bodyWriter } from './common.js';
 
 /** MS-SMB2 2.2.11 TREE_DISCONNECT Request and 2.2.12 Response: StructureSize 4, Reserved. */
 export function encodeTreeDisconnectRequest(): Buffer {
@@ -6,7 +6,7 @@ export function encodeTreeDisconnectRequest(): Buffer {
 }
 
 export function decodeTreeDisconnectRequest(msg: Buffer): void {
-  bodyReader(msg, "TreeDisconnectRequest", 4).u16("Reserved");
+  bodyReader(msg, 'TreeDisconnectRequest', 4).u16('Reserved');
 }
 
 export function encodeTreeDisconnectResponse(): Buffer {
@@ -14,5 +14,5 @@ export function encodeTreeDisconnectResponse(): Buffer {
 }
 
 export function decodeTreeDisconnectResponse(msg: Buffer): void {
-  bodyReader(msg, "TreeDisconnectResponse", 4).u16("Reserved");
+  bodyReader(msg, 'TreeDisconnectResponse', 4).u16('Reserved');
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
-import type { Socket } from "node:net";
-import { WcceError, isWcceError } from "../../errors.js";
-import type { SecurityContext } from "../../security/provider.js";
-import type { RpcPipeHandler } from "../../transport/rpc-transport.js";
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { WcceError, isWcceError } from '../../errors.js';
+import type { SecurityContext } from '../../security/provider.js';
+import type { RpcPipeHandler } from '../../transport/rpc-transport.js';
 import {
   FILE_ATTRIBUTE_NORMAL,
   FsctlCode,
@@ -20,15 +20,9 @@ import {
   Smb2SigningAlgorithm,
   commandName,
   isSmb3,
-} from "../constants.js";
-import { FrameDecoder, frame } from "../framing.js";
-import {
-  type Smb2Header,
-  buildMessage,
-  decodeHeader,
-  makeHeader,
-  splitCompound,
-} from "../header.js";
+} from '../constants.js';
+import { FrameDecoder, frame } from '../framing.js';
+import { type Smb2Header, buildMessage, decodeHeader, makeHeader, splitCompound } from '../header.js';
 import {
   type NegotiateContexts,
   type NegotiateResponse,
@@ -57,16 +51,13 @@ import {
   encodeWriteResponse,
   fileIdHex,
   shareNameOf,
-} from "../messages/index.js";
-import { initialPreauthHash, preauthUpdate } from "../preauth.js";
-import { SessionSecurity } from "../security.js";
-import { NtStatus } from "../status.js";
-import { isTransformMessage, decodeTransformHeader } from "../transform.js";
-import { PipeOpen } from "./pipe-open.js";
-import {
-  decodeSmb1NegotiateDialects,
-  isSmb1Message,
-} from "./smb1-negotiate.js";
+} from '../messages/index.js';
+import { initialPreauthHash, preauthUpdate } from '../preauth.js';
+import { SessionSecurity } from '../security.js';
+import { NtStatus } from '../status.js';
+import { isTransformMessage, decodeTransformHeader } from '../transform.js';
+import { PipeOpen } from './pipe-open.js';
+import { decodeSmb1NegotiateDialects, isSmb1Message } from './smb1-negotiate.js';
 
 /** What a pipe factory learns about the open it serves. */
 export interface PipeOpenInfo {
@@ -96,11 +87,8 @@ export interface ServerConnectionConfig {
   serverGuid: Buffer;
   dialects: readonly Smb2Dialect[];
   signingRequired: boolean;
-  encryption: "off" | "supported" | "required";
-  createAcceptor: (info: {
-    remoteAddress: string;
-    remotePort: number;
-  }) => SecurityContext;
+  encryption: 'off' | 'supported' | 'required';
+  createAcceptor: (info: { remoteAddress: string; remotePort: number }) => SecurityContext;
   pipes: ReadonlyMap<string, PipeHandlerFactory>;
   negotiateToken: Buffer;
   pendingReadWaitMs: number;
@@ -111,7 +99,7 @@ export interface ServerConnectionConfig {
 
 interface ServerSession {
   id: bigint;
-  state: "in-progress" | "valid";
+  state: 'in-progress' | 'valid';
   context: SecurityContext;
   preauthHash: Buffer;
   security?: SessionSecurity;
@@ -164,8 +152,7 @@ export class ServerConnection {
   private serverCapabilities = 0;
   private serverSecurityMode = 0;
   private cipher?: Smb2Cipher;
-  private signingAlgorithm: Smb2SigningAlgorithm =
-    Smb2SigningAlgorithm.AES_CMAC;
+  private signingAlgorithm: Smb2SigningAlgorithm = Smb2SigningAlgorithm.AES_CMAC;
   private connectionHash = initialPreauthHash();
   private readonly sessions = new Map<bigint, ServerSession>();
   private readonly opens = new Map<string, PipeOpen>();
@@ -182,17 +169,14 @@ export class ServerConnection {
     private readonly config: ServerConnectionConfig,
     private readonly onClosed: (c: ServerConnection) => void,
   ) {
-    this.remoteAddress = socket.remoteAddress ?? "unknown";
+    this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.remotePort = socket.remotePort ?? 0;
     // Session ids look like Windows' (high bits set) but are unique per connection.
-    this.nextSessionId =
-      (BigInt(randomBytes(2).readUInt16LE(0) | 0x1000) << 32n) + 1n;
+    this.nextSessionId = (BigInt(randomBytes(2).readUInt16LE(0) | 0x1000) << 32n) + 1n;
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("error", (err) =>
-      this.log("debug", { err: err.message }, "SMB client socket error"),
-    );
-    socket.on("close", () => this.teardown());
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log('debug', { err: err.message }, 'SMB client socket error'));
+    socket.on('close', () => this.teardown());
   }
 
   /** Drops the connection (server shutdown). */
@@ -201,15 +185,8 @@ export class ServerConnection {
     this.teardown();
   }
 
-  private log(
-    level: keyof SmbServerLogger,
-    fields: Record<string, unknown>,
-    message: string,
-  ): void {
-    this.config.logger[level]?.(
-      { remote: `${this.remoteAddress}:${this.remotePort}`, ...fields },
-      message,
-    );
+  private log(level: keyof SmbServerLogger, fields: Record<string, unknown>, message: string): void {
+    this.config.logger[level]?.({ remote: `${this.remoteAddress}:${this.remotePort}`, ...fields }, message);
   }
 
   private onData(chunk: Buffer): void {
@@ -221,9 +198,7 @@ export class ServerConnection {
       return;
     }
     for (const f of frames) {
-      this.queue = this.queue
-        .then(() => this.onFrame(f))
-        .catch((e: unknown) => this.protocolFailure(e));
+      this.queue = this.queue.then(() => this.onFrame(f)).catch((e: unknown) => this.protocolFailure(e));
     }
   }
 
@@ -232,14 +207,10 @@ export class ServerConnection {
     if (this.closed) return;
     const err = isWcceError(e)
       ? e
-      : new WcceError("PROTOCOL", (e as Error).message ?? String(e), {
+      : new WcceError('PROTOCOL', (e as Error).message ?? String(e), {
           cause: e,
         });
-    this.log(
-      "warn",
-      { code: err.code, err: err.message, details: err.details },
-      "closing SMB connection after a malformed message",
-    );
+    this.log('warn', { code: err.code, err: err.message, details: err.details }, 'closing SMB connection after a malformed message');
     this.socket.destroy();
     this.teardown();
   }
@@ -263,11 +234,7 @@ export class ServerConnection {
     if (isTransformMessage(wire)) {
       const sessionId = decodeTransformHeader(wire).sessionId;
       const session = this.sessions.get(sessionId);
-      if (!session?.security?.canEncrypt)
-        throw new WcceError(
-          "PROTOCOL",
-          `encrypted message for unknown session 0x${sessionId.toString(16)}`,
-        );
+      if (!session?.security?.canEncrypt) throw new WcceError('PROTOCOL', `encrypted message for unknown session 0x${sessionId.toString(16)}`);
       clear = session.security.decrypt(wire); // a bad tag throws INTEGRITY: the connection goes (MS-SMB2 3.3.5.2.1.1)
       encrypted = true;
     }
@@ -277,23 +244,15 @@ export class ServerConnection {
 
   private async onRequest(raw: Buffer, encrypted: boolean): Promise<void> {
     const header = decodeHeader(raw);
-    if (header.flags & Smb2HeaderFlags.SERVER_TO_REDIR)
-      throw new WcceError(
-        "PROTOCOL",
-        `received a response (${commandName(header.command)}) from a client`,
-      );
+    if (header.flags & Smb2HeaderFlags.SERVER_TO_REDIR) throw new WcceError('PROTOCOL', `received a response (${commandName(header.command)}) from a client`);
     const ctx: RequestContext = { header, raw, encrypted };
     let reply: Reply;
     try {
       reply = await this.dispatch(ctx);
     } catch (e) {
-      if (!isWcceError(e) || e.code !== "PROTOCOL") throw e;
+      if (!isWcceError(e) || e.code !== 'PROTOCOL') throw e;
       // A malformed body: Windows answers STATUS_INVALID_PARAMETER and keeps the connection.
-      this.log(
-        "warn",
-        { command: commandName(header.command), err: e.message },
-        "malformed SMB2 request body",
-      );
+      this.log('warn', { command: commandName(header.command), err: e.message }, 'malformed SMB2 request body');
       reply = {
         status: NtStatus.INVALID_PARAMETER,
         body: encodeErrorResponse(),
@@ -306,35 +265,24 @@ export class ServerConnection {
     const { header } = ctx;
     if (header.command === Smb2Command.NEGOTIATE) return this.onNegotiate(ctx);
     if (!this.negotiated) return error(NtStatus.INVALID_PARAMETER);
-    if (header.command === Smb2Command.SESSION_SETUP)
-      return this.onSessionSetup(ctx);
+    if (header.command === Smb2Command.SESSION_SETUP) return this.onSessionSetup(ctx);
     if (header.command === Smb2Command.CANCEL) return this.onCancel(ctx);
     // ECHO needs no session; inside one it is verified and signed like any other request.
-    if (header.command === Smb2Command.ECHO && header.sessionId === 0n)
-      return { status: NtStatus.SUCCESS, body: encodeEchoResponse() };
+    if (header.command === Smb2Command.ECHO && header.sessionId === 0n) return { status: NtStatus.SUCCESS, body: encodeEchoResponse() };
 
     const session = this.sessions.get(header.sessionId);
-    if (!session || session.state !== "valid" || !session.security)
-      return { ...error(NtStatus.USER_SESSION_DELETED), noSign: true };
+    if (!session || session.state !== 'valid' || !session.security) return { ...error(NtStatus.USER_SESSION_DELETED), noSign: true };
     ctx.session = session;
     // MS-SMB2 3.3.5.2.4 / 3.3.5.2.9: verify before acting; encryption, when required, replaces signing.
     if (!ctx.encrypted) {
       const tree = session.trees.get(header.treeId);
-      if (session.encryptData || tree?.encrypt)
-        return { ...error(NtStatus.ACCESS_DENIED), noSign: true };
+      if (session.encryptData || tree?.encrypt) return { ...error(NtStatus.ACCESS_DENIED), noSign: true };
       const signed = (header.flags & Smb2HeaderFlags.SIGNED) !== 0;
       if (signed || this.config.signingRequired) {
         try {
-          session.security.verify(
-            ctx.raw,
-            `SMB2 ${commandName(header.command)} request`,
-          );
+          session.security.verify(ctx.raw, `SMB2 ${commandName(header.command)} request`);
         } catch (e) {
-          this.log(
-            "warn",
-            { command: commandName(header.command), err: (e as Error).message },
-            "rejecting a badly signed request",
-          );
+          this.log('warn', { command: commandName(header.command), err: (e as Error).message }, 'rejecting a badly signed request');
           return { ...error(NtStatus.ACCESS_DENIED), noSign: true };
         }
       }
@@ -366,26 +314,14 @@ export class ServerConnection {
   // ---- NEGOTIATE (MS-SMB2 3.3.5.3, 3.3.5.4) ----
 
   private onSmb1Negotiate(wire: Buffer): void {
-    if (this.negotiated)
-      throw new WcceError("PROTOCOL", "SMB1 message after SMB2 negotiation");
+    if (this.negotiated) throw new WcceError('PROTOCOL', 'SMB1 message after SMB2 negotiation');
     const dialects = decodeSmb1NegotiateDialects(wire);
-    const wildcard =
-      dialects.includes("SMB 2.???") &&
-      this.config.dialects.some((d) => d !== Smb2Dialect.SMB202);
-    const only202 =
-      dialects.includes("SMB 2.002") &&
-      this.config.dialects.includes(Smb2Dialect.SMB202);
-    if (!wildcard && !only202)
-      throw new WcceError(
-        "UNSUPPORTED",
-        'SMB1-only client (no "SMB 2.002"/"SMB 2.???" dialect)',
-      );
+    const wildcard = dialects.includes('SMB 2.???') && this.config.dialects.some((d) => d !== Smb2Dialect.SMB202);
+    const only202 = dialects.includes('SMB 2.002') && this.config.dialects.includes(Smb2Dialect.SMB202);
+    if (!wildcard && !only202) throw new WcceError('UNSUPPORTED', 'SMB1-only client (no "SMB 2.002"/"SMB 2.???" dialect)');
     const dialect = wildcard ? Smb2Dialect.WILDCARD : Smb2Dialect.SMB202;
-    if (dialect === Smb2Dialect.SMB202)
-      this.completeNegotiate(Smb2Dialect.SMB202);
-    const body = encodeNegotiateResponse(
-      this.negotiateResponse(dialect, { other: [] }),
-    );
+    if (dialect === Smb2Dialect.SMB202) this.completeNegotiate(Smb2Dialect.SMB202);
+    const body = encodeNegotiateResponse(this.negotiateResponse(dialect, { other: [] }));
     const header = makeHeader({
       command: Smb2Command.NEGOTIATE,
       flags: Smb2HeaderFlags.SERVER_TO_REDIR,
@@ -396,32 +332,22 @@ export class ServerConnection {
   }
 
   private onNegotiate(ctx: RequestContext): Reply {
-    if (this.negotiated)
-      throw new WcceError("PROTOCOL", "second NEGOTIATE on a connection"); // MS-SMB2 3.3.5.4: disconnect
+    if (this.negotiated) throw new WcceError('PROTOCOL', 'second NEGOTIATE on a connection'); // MS-SMB2 3.3.5.4: disconnect
     const req = decodeNegotiateRequest(ctx.raw);
-    const dialect = [...this.config.dialects]
-      .sort((a, b) => b - a)
-      .find((d) => req.dialects.includes(d));
+    const dialect = [...this.config.dialects].sort((a, b) => b - a).find((d) => req.dialects.includes(d));
     if (dialect === undefined) return error(NtStatus.NOT_SUPPORTED);
     this.clientGuid = req.clientGuid;
     this.clientCapabilities = req.capabilities;
     this.clientSecurityMode = req.securityMode;
     const contexts: NegotiateContexts = { other: [] };
     if (dialect === Smb2Dialect.SMB311) {
-      if (
-        !req.contexts.preauthIntegrity?.hashAlgorithms.includes(
-          PreauthHashAlgorithm.SHA512,
-        )
-      )
-        return error(NtStatus.INVALID_PARAMETER);
+      if (!req.contexts.preauthIntegrity?.hashAlgorithms.includes(PreauthHashAlgorithm.SHA512)) return error(NtStatus.INVALID_PARAMETER);
       contexts.preauthIntegrity = {
         hashAlgorithms: [PreauthHashAlgorithm.SHA512],
         salt: randomBytes(32),
       };
-      if (this.config.encryption !== "off" && req.contexts.encryption) {
-        const cipher = req.contexts.encryption.ciphers.find(
-          (c) => c === Smb2Cipher.AES_128_GCM || c === Smb2Cipher.AES_128_CCM,
-        ) as Smb2Cipher | undefined;
+      if (this.config.encryption !== 'off' && req.contexts.encryption) {
+        const cipher = req.contexts.encryption.ciphers.find((c) => c === Smb2Cipher.AES_128_GCM || c === Smb2Cipher.AES_128_CCM) as Smb2Cipher | undefined;
         // MS-SMB2 3.3.5.4: no common cipher → answer with cipher 0 (no encryption on this connection).
         contexts.encryption = { ciphers: [cipher ?? 0] };
         if (cipher !== undefined) this.cipher = cipher;
@@ -436,17 +362,12 @@ export class ServerConnection {
         this.signingAlgorithm = chosen;
         contexts.signing = { algorithms: [chosen] };
       }
-    } else if (
-      isSmb3(dialect) &&
-      this.config.encryption !== "off" &&
-      (req.capabilities & Smb2Capabilities.ENCRYPTION) !== 0
-    ) {
+    } else if (isSmb3(dialect) && this.config.encryption !== 'off' && (req.capabilities & Smb2Capabilities.ENCRYPTION) !== 0) {
       this.cipher = Smb2Cipher.AES_128_CCM;
     }
     this.completeNegotiate(dialect);
     const res = this.negotiateResponse(dialect, contexts);
-    if (dialect !== Smb2Dialect.SMB311 && this.cipher !== undefined)
-      res.capabilities |= Smb2Capabilities.ENCRYPTION;
+    if (dialect !== Smb2Dialect.SMB311 && this.cipher !== undefined) res.capabilities |= Smb2Capabilities.ENCRYPTION;
     this.serverCapabilities = res.capabilities;
     const body = encodeNegotiateResponse(res);
     if (dialect === Smb2Dialect.SMB311) {
@@ -455,10 +376,7 @@ export class ServerConnection {
         status: NtStatus.SUCCESS,
         body,
       });
-      this.connectionHash = preauthUpdate(
-        preauthUpdate(initialPreauthHash(), ctx.raw),
-        responseRaw,
-      );
+      this.connectionHash = preauthUpdate(preauthUpdate(initialPreauthHash(), ctx.raw), responseRaw);
       this.write(responseRaw);
       return { status: NtStatus.SUCCESS, body, deferred: true };
     }
@@ -470,18 +388,11 @@ export class ServerConnection {
     this.negotiated = true;
     if (dialect !== Smb2Dialect.SMB311)
       this.signingAlgorithm =
-        dialect === Smb2Dialect.SMB202 || dialect === Smb2Dialect.SMB210
-          ? Smb2SigningAlgorithm.HMAC_SHA256
-          : Smb2SigningAlgorithm.AES_CMAC;
+        dialect === Smb2Dialect.SMB202 || dialect === Smb2Dialect.SMB210 ? Smb2SigningAlgorithm.HMAC_SHA256 : Smb2SigningAlgorithm.AES_CMAC;
   }
 
-  private negotiateResponse(
-    dialect: number,
-    contexts: NegotiateContexts,
-  ): NegotiateResponse {
-    this.serverSecurityMode =
-      Smb2SecurityMode.SIGNING_ENABLED |
-      (this.config.signingRequired ? Smb2SecurityMode.SIGNING_REQUIRED : 0);
+  private negotiateResponse(dialect: number, contexts: NegotiateContexts): NegotiateResponse {
+    this.serverSecurityMode = Smb2SecurityMode.SIGNING_ENABLED | (this.config.signingRequired ? Smb2SecurityMode.SIGNING_REQUIRED : 0);
     return {
       securityMode: this.serverSecurityMode,
       dialectRevision: dialect,
@@ -507,7 +418,7 @@ export class ServerConnection {
       const id = this.nextSessionId++;
       session = {
         id,
-        state: "in-progress",
+        state: 'in-progress',
         context: this.config.createAcceptor({
           remoteAddress: this.remoteAddress,
           remotePort: this.remotePort,
@@ -520,29 +431,19 @@ export class ServerConnection {
     } else {
       session = this.sessions.get(header.sessionId);
       // Re-authentication of a valid session is not supported: a CA client never does it.
-      if (!session || session.state !== "in-progress")
-        return { ...error(NtStatus.USER_SESSION_DELETED), noSign: true };
+      if (!session || session.state !== 'in-progress') return { ...error(NtStatus.USER_SESSION_DELETED), noSign: true };
     }
     ctx.session = session;
-    if (this.dialect === Smb2Dialect.SMB311)
-      session.preauthHash = preauthUpdate(session.preauthHash, ctx.raw);
+    if (this.dialect === Smb2Dialect.SMB311) session.preauthHash = preauthUpdate(session.preauthHash, ctx.raw);
     let step;
     try {
       step = await session.context.step(req.securityBuffer);
     } catch (e) {
       this.sessions.delete(session.id);
-      const code = isWcceError(e) ? e.code : "PROTOCOL";
-      this.log(
-        "info",
-        { sessionId: session.id.toString(16), code, err: (e as Error).message },
-        "SMB session setup failed",
-      );
+      const code = isWcceError(e) ? e.code : 'PROTOCOL';
+      this.log('info', { sessionId: session.id.toString(16), code, err: (e as Error).message }, 'SMB session setup failed');
       return {
-        ...error(
-          code === "AUTH_FAILED" || code === "INTEGRITY"
-            ? NtStatus.LOGON_FAILURE
-            : NtStatus.INVALID_PARAMETER,
-        ),
+        ...error(code === 'AUTH_FAILED' || code === 'INTEGRITY' ? NtStatus.LOGON_FAILURE : NtStatus.INVALID_PARAMETER),
         noSign: true,
       };
     }
@@ -567,39 +468,32 @@ export class ServerConnection {
     }
     // Complete: derive keys (3.1.1 from the hash after this last request) and sign the final response.
     const security = new SessionSecurity({
-      role: "server",
+      role: 'server',
       dialect: this.dialect,
       sessionId: session.id,
       gssKey: session.context.sessionKey(),
-      ...(this.dialect === Smb2Dialect.SMB311
-        ? { preauthHash: session.preauthHash }
-        : {}),
+      ...(this.dialect === Smb2Dialect.SMB311 ? { preauthHash: session.preauthHash } : {}),
       signingAlgorithm: this.signingAlgorithm,
       ...(this.cipher !== undefined ? { cipher: this.cipher } : {}),
     });
-    if (this.config.encryption === "required" && !security.canEncrypt) {
+    if (this.config.encryption === 'required' && !security.canEncrypt) {
       this.sessions.delete(session.id);
-      this.log(
-        "info",
-        { sessionId: session.id.toString(16), dialect: this.dialect },
-        "refusing a session that cannot be encrypted",
-      );
+      this.log('info', { sessionId: session.id.toString(16), dialect: this.dialect }, 'refusing a session that cannot be encrypted');
       return { ...error(NtStatus.ACCESS_DENIED), noSign: true };
     }
     session.security = security;
-    session.state = "valid";
-    session.encryptData = this.config.encryption === "required";
-    if (session.context.peerName !== undefined)
-      session.peerName = session.context.peerName;
+    session.state = 'valid';
+    session.encryptData = this.config.encryption === 'required';
+    if (session.context.peerName !== undefined) session.peerName = session.context.peerName;
     this.log(
-      "info",
+      'info',
       {
         sessionId: session.id.toString(16),
         peer: session.peerName,
         dialect: this.dialect.toString(16),
         encrypted: session.encryptData,
       },
-      "SMB session established",
+      'SMB session established',
     );
     const body = encodeSessionSetupResponse({
       sessionFlags: session.encryptData ? Smb2SessionFlags.ENCRYPT_DATA : 0,
@@ -625,17 +519,16 @@ export class ServerConnection {
   private onTreeConnect(ctx: RequestContext, session: ServerSession): Reply {
     const req = decodeTreeConnectRequest(ctx.raw);
     const share = shareNameOf(req.path);
-    if (share.toUpperCase() !== "IPC$") return error(NtStatus.BAD_NETWORK_NAME);
+    if (share.toUpperCase() !== 'IPC$') return error(NtStatus.BAD_NETWORK_NAME);
     const treeId = this.nextTreeId++;
-    const encrypt = this.config.encryption === "required";
-    session.trees.set(treeId, { share: "IPC$", encrypt });
+    const encrypt = this.config.encryption === 'required';
+    session.trees.set(treeId, { share: 'IPC$', encrypt });
     ctx.header = { ...ctx.header, treeId };
     return {
       status: NtStatus.SUCCESS,
       body: encodeTreeConnectResponse({
         shareType: Smb2ShareType.PIPE,
-        shareFlags:
-          encrypt && isSmb3(this.dialect) ? Smb2ShareFlags.ENCRYPT_DATA : 0,
+        shareFlags: encrypt && isSmb3(this.dialect) ? Smb2ShareFlags.ENCRYPT_DATA : 0,
         capabilities: 0,
         maximalAccess: 0x001f01ff,
       }),
@@ -643,8 +536,7 @@ export class ServerConnection {
   }
 
   private onTreeDisconnect(ctx: RequestContext, session: ServerSession): Reply {
-    if (!session.trees.delete(ctx.header.treeId))
-      return error(NtStatus.NETWORK_NAME_DELETED);
+    if (!session.trees.delete(ctx.header.treeId)) return error(NtStatus.NETWORK_NAME_DELETED);
     for (const [key, open] of this.opens) {
       if (open.sessionId === session.id && open.treeId === ctx.header.treeId) {
         open.close();
@@ -657,16 +549,15 @@ export class ServerConnection {
   // ---- CREATE / CLOSE (MS-SMB2 3.3.5.9, 3.3.5.10) ----
 
   private onCreate(ctx: RequestContext, session: ServerSession): Reply {
-    if (!session.trees.has(ctx.header.treeId))
-      return error(NtStatus.NETWORK_NAME_DELETED);
+    if (!session.trees.has(ctx.header.treeId)) return error(NtStatus.NETWORK_NAME_DELETED);
     const req = decodeCreateRequest(ctx.raw);
     const name = req.name
-      .replace(/^\\+/, "")
-      .replace(/^pipe\\/i, "")
+      .replace(/^\\+/, '')
+      .replace(/^pipe\\/i, '')
       .toLowerCase();
     const factory = this.config.pipes.get(name);
     if (!factory) {
-      this.log("debug", { pipe: req.name }, "CREATE of an unknown pipe");
+      this.log('debug', { pipe: req.name }, 'CREATE of an unknown pipe');
       return error(NtStatus.OBJECT_NAME_NOT_FOUND);
     }
     const info: PipeOpenInfo = {
@@ -676,13 +567,7 @@ export class ServerConnection {
     };
     if (session.peerName !== undefined) info.peerName = session.peerName;
     const fileId = randomBytes(16);
-    const open = new PipeOpen(
-      name,
-      fileId,
-      session.id,
-      ctx.header.treeId,
-      factory(info),
-    );
+    const open = new PipeOpen(name, fileId, session.id, ctx.header.treeId, factory(info));
     this.opens.set(fileIdHex(fileId), open);
     const now = filetimeNow();
     return {
@@ -706,12 +591,7 @@ export class ServerConnection {
 
   private findOpen(ctx: RequestContext, fileId: Buffer): PipeOpen | undefined {
     const open = this.opens.get(fileIdHex(fileId));
-    if (
-      !open ||
-      open.sessionId !== ctx.header.sessionId ||
-      open.treeId !== ctx.header.treeId
-    )
-      return undefined;
+    if (!open || open.sessionId !== ctx.header.sessionId || open.treeId !== ctx.header.treeId) return undefined;
     return open;
   }
 
@@ -736,11 +616,7 @@ export class ServerConnection {
     try {
       await open.write(req.data);
     } catch (e) {
-      this.log(
-        "warn",
-        { pipe: open.name, err: (e as Error).message },
-        "pipe handler failed a write",
-      );
+      this.log('warn', { pipe: open.name, err: (e as Error).message }, 'pipe handler failed a write');
       return error(NtStatus.PIPE_BROKEN);
     }
     return {
@@ -767,11 +643,7 @@ export class ServerConnection {
     // Still nothing: answer STATUS_PENDING now and complete the READ when a reply appears, the
     // pipe closes (PIPE_BROKEN) or the client CANCELs it. Windows named pipes block the same way.
     const asyncId = this.nextAsyncId++;
-    this.send(
-      ctx,
-      { status: NtStatus.PENDING, body: encodeErrorResponse(), noSign: true },
-      asyncId,
-    );
+    this.send(ctx, { status: NtStatus.PENDING, body: encodeErrorResponse(), noSign: true }, asyncId);
     let cancelled = false;
     this.asyncReads.set(asyncId, {
       cancel: () => {
@@ -798,11 +670,7 @@ export class ServerConnection {
           await open.changed(this.config.pollMs);
         }
       } catch (e) {
-        this.log(
-          "warn",
-          { pipe: open.name, err: (e as Error).message },
-          "pipe handler failed a read",
-        );
+        this.log('warn', { pipe: open.name, err: (e as Error).message }, 'pipe handler failed a read');
         reply = error(NtStatus.PIPE_BROKEN);
       }
       this.asyncReads.delete(asyncId);
@@ -813,31 +681,21 @@ export class ServerConnection {
 
   private onCancel(ctx: RequestContext): Reply {
     // MS-SMB2 3.3.5.16: no response to CANCEL itself; the cancelled request answers STATUS_CANCELLED.
-    if (ctx.header.flags & Smb2HeaderFlags.ASYNC_COMMAND)
-      this.asyncReads.get(ctx.header.asyncId)?.cancel();
+    if (ctx.header.flags & Smb2HeaderFlags.ASYNC_COMMAND) this.asyncReads.get(ctx.header.asyncId)?.cancel();
     return { status: NtStatus.SUCCESS, body: Buffer.alloc(0), deferred: true };
   }
 
   private async onIoctl(ctx: RequestContext): Promise<Reply> {
     const req = decodeIoctlRequest(ctx.raw);
-    if (req.ctlCode === FsctlCode.VALIDATE_NEGOTIATE_INFO)
-      return this.onValidateNegotiate(req.input);
-    if (req.ctlCode !== FsctlCode.PIPE_TRANSCEIVE)
-      return error(NtStatus.NOT_SUPPORTED);
+    if (req.ctlCode === FsctlCode.VALIDATE_NEGOTIATE_INFO) return this.onValidateNegotiate(req.input);
+    if (req.ctlCode !== FsctlCode.PIPE_TRANSCEIVE) return error(NtStatus.NOT_SUPPORTED);
     const open = this.findOpen(ctx, req.fileId);
     if (!open) return error(NtStatus.FILE_CLOSED);
     let chunk;
     try {
-      chunk = await open.transceive(
-        req.input,
-        Math.min(req.maxOutputResponse, SINGLE_CREDIT_PAYLOAD),
-      );
+      chunk = await open.transceive(req.input, Math.min(req.maxOutputResponse, SINGLE_CREDIT_PAYLOAD));
     } catch (e) {
-      this.log(
-        "warn",
-        { pipe: open.name, err: (e as Error).message },
-        "pipe handler failed a transceive",
-      );
+      this.log('warn', { pipe: open.name, err: (e as Error).message }, 'pipe handler failed a transceive');
       return error(NtStatus.PIPE_BROKEN);
     }
     return {
@@ -861,10 +719,7 @@ export class ServerConnection {
       v.securityMode !== this.clientSecurityMode ||
       !v.dialects.includes(this.dialect)
     ) {
-      throw new WcceError(
-        "INTEGRITY",
-        "VALIDATE_NEGOTIATE_INFO does not match the NEGOTIATE request",
-      );
+      throw new WcceError('INTEGRITY', 'VALIDATE_NEGOTIATE_INFO does not match the NEGOTIATE request');
     }
     const output = encodeValidateNegotiateInfoResponse({
       capabilities: this.serverCapabilities,
@@ -887,12 +742,7 @@ export class ServerConnection {
   // ---- responses ----
 
   /** The response message in clear, before signing/encryption. */
-  private buildResponse(
-    ctx: RequestContext,
-    reply: Reply,
-    asyncId?: bigint,
-    final = false,
-  ): Buffer {
+  private buildResponse(ctx: RequestContext, reply: Reply, asyncId?: bigint, final = false): Buffer {
     const req = ctx.header;
     const requested = Math.max(1, Math.min(req.credits, MAX_CREDITS_GRANTED));
     const header = makeHeader({
@@ -901,9 +751,7 @@ export class ServerConnection {
       creditCharge: req.creditCharge,
       // Credits are granted with the interim response of an async operation, not again at its end.
       credits: final ? 0 : requested,
-      flags:
-        Smb2HeaderFlags.SERVER_TO_REDIR |
-        (asyncId !== undefined ? Smb2HeaderFlags.ASYNC_COMMAND : 0),
+      flags: Smb2HeaderFlags.SERVER_TO_REDIR | (asyncId !== undefined ? Smb2HeaderFlags.ASYNC_COMMAND : 0),
       messageId: req.messageId,
       treeId: req.treeId,
       processId: req.processId,
@@ -913,26 +761,18 @@ export class ServerConnection {
     return buildMessage(header, reply.body);
   }
 
-  private send(
-    ctx: RequestContext,
-    reply: Reply,
-    asyncId?: bigint,
-    final = false,
-  ): void {
+  private send(ctx: RequestContext, reply: Reply, asyncId?: bigint, final = false): void {
     if (this.closed) return;
     const raw = this.buildResponse(ctx, reply, asyncId, final);
     const session = ctx.session;
-    const security =
-      reply.signWith ??
-      (session?.state === "valid" ? session.security : undefined);
+    const security = reply.signWith ?? (session?.state === 'valid' ? session.security : undefined);
     if (ctx.encrypted && security?.canEncrypt) {
       this.write(security.encrypt(raw));
       return;
     }
     if (security && !reply.noSign && reply.status !== NtStatus.PENDING) {
       const requestSigned = (ctx.header.flags & Smb2HeaderFlags.SIGNED) !== 0;
-      if (reply.signWith || requestSigned || this.config.signingRequired)
-        security.sign(raw);
+      if (reply.signWith || requestSigned || this.config.signingRequired) security.sign(raw);
     }
     this.write(raw);
   }

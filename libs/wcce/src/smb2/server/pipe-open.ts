@@ -1,5 +1,5 @@
-import type { RpcPipeHandler } from "../../transport/rpc-transport.js";
-import type { FileId } from "../messages/common.js";
+import type { RpcPipeHandler } from '../../transport/rpc-transport.js';
+import type { FileId } from '../messages/common.js';
 
 /**
  * One open of a named pipe on the server: the RpcPipeHandler the application gave us, plus the

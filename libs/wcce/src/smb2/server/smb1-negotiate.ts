@@ -1,4 +1,4 @@
-import { ByteReader } from "../../util/reader.js";
+import { ByteReader } from '../../util/reader.js';
 
 /**
  * The one SMB1 message an SMB2 server must understand: a multi-protocol SMB_COM_NEGOTIATE
@@ -14,29 +14,22 @@ export function isSmb1Message(msg: Buffer): boolean {
 
 /** The dialect strings of an SMB1 NEGOTIATE request. */
 export function decodeSmb1NegotiateDialects(msg: Buffer): string[] {
-  const r = new ByteReader(msg, "SMB1Negotiate");
-  r.skip(4, "Protocol");
-  const command = r.u8("Command");
-  if (command !== SMB1_COM_NEGOTIATE)
-    r.fail(
-      "Command",
-      `SMB1 command 0x${command.toString(16)} is not NEGOTIATE`,
-      4,
-    );
-  r.seek(32, "Header");
-  const wordCount = r.u8("WordCount");
-  r.skip(wordCount * 2, "Words");
-  const byteCount = r.u16("ByteCount");
-  const bytes = r.bytes(byteCount, "Dialects");
+  const r = new ByteReader(msg, 'SMB1Negotiate');
+  r.skip(4, 'Protocol');
+  const command = r.u8('Command');
+  if (command !== SMB1_COM_NEGOTIATE) r.fail('Command', `SMB1 command 0x${command.toString(16)} is not NEGOTIATE`, 4);
+  r.seek(32, 'Header');
+  const wordCount = r.u8('WordCount');
+  r.skip(wordCount * 2, 'Words');
+  const byteCount = r.u16('ByteCount');
+  const bytes = r.bytes(byteCount, 'Dialects');
   const dialects: string[] = [];
   let i = 0;
   while (i < bytes.length) {
-    if (bytes[i] !== 0x02)
-      r.fail("BufferFormat", `expected 0x02, got 0x${bytes[i]!.toString(16)}`);
+    if (bytes[i] !== 0x02) r.fail('BufferFormat', `expected 0x02, got 0x${bytes[i]!.toString(16)}`);
     const end = bytes.indexOf(0, i + 1);
-    if (end < 0)
-      r.fail("DialectString", "dialect string without a terminating NUL");
-    dialects.push(bytes.subarray(i + 1, end).toString("latin1"));
+    if (end < 0) r.fail('DialectString', 'dialect string without a terminating NUL');
+    dialects.push(bytes.subarray(i + 1, end).toString('latin1'));
     i = end + 1;
   }
   return dialects;

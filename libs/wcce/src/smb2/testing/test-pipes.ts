@@ -1,4 +1,4 @@
-import type { RpcPipeHandler } from "../../transport/rpc-transport.js";
+import type { RpcPipeHandler } from '../../transport/rpc-transport.js';
 
 /**
  * RpcPipeHandlers for SMB2 tests: each reply is `reply(pdu)`, optionally produced late (to force
@@ -10,16 +10,14 @@ export class ScriptedPipe implements RpcPipeHandler {
   writes: Buffer[] = [];
 
   constructor(
-    private readonly reply: (pdu: Buffer) => Buffer = (pdu) =>
-      Buffer.concat([Buffer.from("ACK:"), pdu]),
+    private readonly reply: (pdu: Buffer) => Buffer = (pdu) => Buffer.concat([Buffer.from('ACK:'), pdu]),
     private readonly delayMs = 0,
   ) {}
 
   async onWrite(pdu: Buffer): Promise<void> {
     this.writes.push(pdu);
     const out = this.reply(pdu);
-    if (this.delayMs > 0)
-      setTimeout(() => this.replies.push(out), this.delayMs).unref();
+    if (this.delayMs > 0) setTimeout(() => this.replies.push(out), this.delayMs).unref();
     else this.replies.push(out);
   }
 
