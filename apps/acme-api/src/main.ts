@@ -1,7 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { bootFrontend, runMain } from '@enrollgate/enrollment';
+import { AcmeModule, configureAcmeHttp } from './acme.module.js';
 import { loadAcmeConfig } from './config.js';
 
 runMain('acme-api', async () => {
   const config = loadAcmeConfig();
-  await bootFrontend({ app: 'acme-api', protocol: 'acme', config, listen: config.ACME_LISTEN });
+  const https = config.ACME_TLS_CERT_FILE && config.ACME_TLS_KEY_FILE ? { cert: readFileSync(config.ACME_TLS_CERT_FILE), key: readFileSync(config.ACME_TLS_KEY_FILE) } : undefined;
+  await bootFrontend({
+    app: 'acme-api',
+    protocol: 'acme',
+    config,
+    listen: config.ACME_LISTEN,
+    imports: [AcmeModule.forRoot(config)],
+    configure: (app) => configureAcmeHttp(app),
+    ...(https ? { https } : {}),
+  });
 });

@@ -1,15 +1,120 @@
+import { readFileSync } from 'node:fs';
 import { frontendConfigShape } from '@enrollgate/enrollment';
-import { listenAddress, loadConfig, type Env } from '@enrollgate/platform';
+import { ConfigError, booleanString, listenAddress, loadConfig, optionalSecret, positiveInt, type Env } from '@enrollgate/platform';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-/** scep-api configuration: environment variable names are the keys. Validated once at start-up. */
-export const scepConfigSchema = z.object({
-  SCEP_LISTEN: listenAddress('127.0.0.1:4100'),
-  ...frontendConfigShape,
-});
+const TEMPLATE = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, 'expected an AD CS template name');
+const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected letters, digits, _ . -');
 
-export type ScepConfig = z.output<typeof scepConfigSchema>;
+/** One SCEP profile (served at /scep/<name>/…); every field optional, defaults from SCEP_* keys. */
+export const profileSchema = z
+  .object({
+    /** NDES's three registry values (SignatureTemplate, EncryptionTemplate, GeneralPurposeTemplate) */
+    signatureTemplate: TEMPLATE.optional(),
+    encryptionTemplate: TEMPLATE.optional(),
+    generalPurposeTemplate: TEMPLATE.optional(),
+    /** one template for every request, whatever its key usage */
+    template: TEMPLATE.optional(),
+    caPool: NAME.optional(),
+    /** a static challenge for this profile (NDES UseSinglePassword) */
+    challengePassword: z.string().min(1).optional(),
+    /** false: no challenge needed (labs, or behind an upstream RA) */
+    requireChallenge: z.boolean().optional(),
+    /** minimum RSA modulus of the CSR key */
+    minRsaBits: z.number().int().min(512).max(16384).optional(),
+    /** DNS names (SAN dNSName, and a CN that looks like one) must end with one of these */
+    allowedDnsSuffixes: z.array(z.string().min(1)).optional(),
+    /** forward the CSR's ValidityPeriod/ValidityPeriodUnits to the CA */
+    allowValidityPeriod: z.boolean().optional(),
+  })
+  .strict();
+export type ProfileConfig = z.infer<typeof profileSchema>;
+
+const profilesFileSchema = z.object({ profiles: z.record(NAME, profileSchema) }).strict();
+
+/** scep-api configuration: environment variable names are the keys. Validated once at start-up. */
+export const scepConfigSchema = z
+  .object({
+    SCEP_LISTEN: listenAddress('127.0.0.1:4100'),
+    ...frontendConfigShape,
+    /** seconds PKIOperation waits for the CA's answer before replying PENDING */
+    SCEP_WAIT_SECONDS: positiveInt(5),
+    /** how long a transaction is kept after its last request (hours): ≥ RetryCount × RetryDelay of the clients */
+    SCEP_TRANSACTION_RETENTION_HOURS: positiveInt(24),
+    /** maximum POST body (bytes); GET request lines up to SCEP_MAX_URL_BYTES */
+    SCEP_MAX_BODY_BYTES: positiveInt(2 * 1024 * 1024),
+    SCEP_MAX_URL_BYTES: positiveInt(65536),
+    // templates of the default profile (NDES MSCEP registry defaults)
+    SCEP_TEMPLATE_SIGNATURE: TEMPLATE.default('IPSECIntermediateOffline'),
+    SCEP_TEMPLATE_ENCRYPTION: TEMPLATE.default('IPSECIntermediateOffline'),
+    SCEP_TEMPLATE_GENERAL_PURPOSE: TEMPLATE.default('IPSECIntermediateOffline'),
+    SCEP_CA_POOL: NAME.optional(),
+    SCEP_MIN_RSA_BITS: positiveInt(1024),
+    SCEP_ALLOW_VALIDITY_PERIOD: booleanString(false),
+    /** more profiles (YAML or JSON: {profiles: {name: {...}}}) */
+    SCEP_PROFILES_FILE: z.string().optional(),
+    // challenges
+    SCEP_CHALLENGE_PASSWORD: optionalSecret(),
+    SCEP_REQUIRE_CHALLENGE: booleanString(true),
+    SCEP_CHALLENGE_TTL_MINUTES: positiveInt(60),
+    /** open one-time challenges at most (NDES PasswordMax, default 5 there) */
+    SCEP_CHALLENGE_CACHE_SIZE: positiveInt(1000),
+    /** HTTP Basic credentials of /certsrv/mscep_admin/ and the JSON challenge API (both off without them) */
+    SCEP_ADMIN_USER: z.string().min(1).optional(),
+    SCEP_ADMIN_PASSWORD: optionalSecret(),
+    // RA certificates
+    /** enroll: RA keys made here and certificates enrolled from the CA through the queue (as NDES does); files: given */
+    SCEP_RA_MODE: z.enum(['enroll', 'files']).default('enroll'),
+    SCEP_RA_DIR: z.string().default('.enrollgate/scep-ra'),
+    SCEP_RA_NAME: z.string().min(1).default('enrollgate'),
+    SCEP_RA_SIGNING_TEMPLATE: TEMPLATE.default('EnrollmentAgentOffline'),
+    SCEP_RA_ENCRYPTION_TEMPLATE: TEMPLATE.default('CEPEncryption'),
+    SCEP_RA_RENEW_BEFORE_DAYS: positiveInt(30),
+    SCEP_RA_SIGNING_CERT_FILE: z.string().optional(),
+    SCEP_RA_SIGNING_KEY_FILE: z.string().optional(),
+    SCEP_RA_ENCRYPTION_CERT_FILE: z.string().optional(),
+    SCEP_RA_ENCRYPTION_KEY_FILE: z.string().optional(),
+    /** PEM: issuing CA first, then up to the root (files mode; enroll mode takes the chain from the CA) */
+    SCEP_CA_CHAIN_FILE: z.string().optional(),
+    /** DER or PEM CRL served by GetCRL; absent → GetCRL answers FAILURE */
+    SCEP_CRL_FILE: z.string().optional(),
+    /** include the root in GetCACert (so CAThumbprint may pin the root or the issuing CA) */
+    SCEP_INCLUDE_ROOT: booleanString(true),
+    /** decrypt single-DES requests (micromdm scepclient 2.1); replies still use 3DES */
+    SCEP_ALLOW_SINGLE_DES: booleanString(false),
+  })
+  .superRefine((cfg, ctx) => {
+    if (cfg.SCEP_RA_MODE === 'files') {
+      for (const key of ['SCEP_RA_SIGNING_CERT_FILE', 'SCEP_RA_SIGNING_KEY_FILE', 'SCEP_CA_CHAIN_FILE'] as const) {
+        if (!cfg[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'missing; required with SCEP_RA_MODE=files' });
+      }
+    }
+    if ((cfg.SCEP_ADMIN_USER === undefined) !== (cfg.SCEP_ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['SCEP_ADMIN_PASSWORD'], message: 'SCEP_ADMIN_USER and SCEP_ADMIN_PASSWORD go together' });
+    }
+  });
+
+export type ScepConfig = z.output<typeof scepConfigSchema> & { profiles: Record<string, ProfileConfig> };
 
 export function loadScepConfig(env: Env = process.env): ScepConfig {
-  return loadConfig('scep-api', scepConfigSchema, env);
+  const base = loadConfig('scep-api', scepConfigSchema, env);
+  return { ...base, profiles: loadProfiles(base.SCEP_PROFILES_FILE) };
+}
+
+export function loadProfiles(file: string | undefined): Record<string, ProfileConfig> {
+  if (!file) return {};
+  let data: unknown;
+  try {
+    data = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError('scep-api', [`SCEP_PROFILES_FILE: cannot read ${file}: ${(e as Error).message}`]);
+  }
+  const parsed = profilesFileSchema.safeParse(data);
+  if (!parsed.success)
+    throw new ConfigError(
+      'scep-api',
+      parsed.error.issues.map((i) => `SCEP_PROFILES_FILE ${i.path.join('.')}: ${i.message}`),
+    );
+  return parsed.data.profiles;
 }

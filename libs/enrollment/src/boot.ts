@@ -13,6 +13,8 @@ export interface FrontendBootOptions {
   /** The app's own Nest modules (protocol controllers); they can inject FrontendRuntime. */
   imports?: (Type | DynamicModule)[];
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
+  /** Serve HTTPS with this PEM certificate chain and key. */
+  https?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** Boots a front-end: logger, metrics, health, the runtime (DB, Redis, queues), HTTP. */
@@ -41,7 +43,7 @@ export async function bootFrontend(options: FrontendBootOptions): Promise<{ app:
     }
   }
 
-  const app = await startHttpApp(FrontendModule, { logger, health, listen: options.listen, configure: options.configure });
+  const app = await startHttpApp(FrontendModule, { logger, health, listen: options.listen, configure: options.configure, ...(options.https ? { https: options.https } : {}) });
   return { app, runtime, logger };
 }
 

@@ -94,3 +94,4 @@ export {
   type ExtraExtension,
 } from "./ca.js";
 export type { CryptoKey, CryptoKeyPair } from "./x509.js";
+export * as scep from "./scep/index.js";

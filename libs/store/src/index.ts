@@ -7,3 +7,5 @@ export { ENROLLMENT_STATUSES, type EnrollmentStatus, type Schema, type Enrollmen
 export { isFinalStatus, resultKeyOf, type Enrollment } from './enrollment.js';
 export { EnrollmentRepository, type CreateOrGetOutcome, type EnrollmentRepositoryOptions, type RecordResultOutcome } from './enrollments.repository.js';
 export { databaseHealthCheck } from './health.js';
+export * from './acme/index.js';
+export * from './scep/index.js';

@@ -15,6 +15,8 @@ export interface HttpAppOptions {
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
   /** Upper bound on graceful shutdown (drain in-flight work, close connections). */
   shutdownTimeoutMs?: number;
+  /** Serve HTTPS with this PEM certificate chain and key (plain HTTP when absent). */
+  https?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /**
@@ -25,7 +27,7 @@ export interface HttpAppOptions {
 export async function startHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     module as never,
-    new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1 << 20, trustProxy: true }),
+    new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1 << 20, trustProxy: true, ...(options.https ? { https: options.https } : {}) }),
     { logger: new PinoNestLogger(options.logger), rawBody: true, abortOnError: false },
   );
   await options.configure?.(app);

@@ -1,6 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import type { DatabaseDialect } from '../database-url.js';
 import { enrollments0001 } from './0001_enrollments.js';
+import { acme0002 } from './0002_acme.js';
+import { scep0003 } from './0003_scep.js';
 
 /**
  * The one migration list for both dialects, in code rather than scanned from a folder, so it
@@ -10,6 +12,8 @@ import { enrollments0001 } from './0001_enrollments.js';
 export function storeMigrations(dialect: DatabaseDialect): Record<string, Migration> {
   return {
     '0001_enrollments': enrollments0001(dialect),
+    '0002_acme': acme0002(),
+    '0003_scep': scep0003(),
   };
 }
 

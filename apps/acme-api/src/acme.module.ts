@@ -1,0 +1,46 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
+import { FrontendRuntime } from '@enrollgate/enrollment';
+import { LOGGER, Metrics, type Logger } from '@enrollgate/platform';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AcmeServer } from './acme/acme-server.js';
+import type { AcmeConfig } from './config.js';
+import { AcmeController, DirectoryController } from './http/acme.controllers.js';
+import type { OrderPolicy } from './policy/order-policy.js';
+
+@Injectable()
+class AcmeLifecycle implements OnModuleDestroy {
+  constructor(@Inject(AcmeServer) private readonly server: AcmeServer) {}
+  async onModuleDestroy(): Promise<void> {
+    await this.server.close();
+  }
+}
+
+/** The ACME server as a Nest module; FrontendRuntime, LOGGER and Metrics come from bootFrontend. */
+@Module({})
+export class AcmeModule {
+  static forRoot(config: AcmeConfig, policy?: OrderPolicy): DynamicModule {
+    return {
+      module: AcmeModule,
+      controllers: [DirectoryController, AcmeController],
+      providers: [
+        {
+          provide: AcmeServer,
+          inject: [FrontendRuntime, LOGGER, Metrics],
+          useFactory: (runtime: FrontendRuntime, logger: Logger, metrics: Metrics) => new AcmeServer(config, runtime, logger.child({ component: 'acme' }), metrics, policy),
+        },
+        AcmeLifecycle,
+      ],
+    };
+  }
+}
+
+/**
+ * Body parsing for ACME (research/npm-audit.md §6): application/jose+json arrives as the raw
+ * string (the verifier parses it and answers malformed itself); any other type too, so a wrong
+ * Content-Type gets a problem document rather than Fastify's 415.
+ */
+export function configureAcmeHttp(app: NestFastifyApplication, bodyLimit = 64 * 1024): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addContentTypeParser('application/jose+json', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+  fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+}

@@ -1,0 +1,35 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AcmeReply } from '../acme/reply.js';
+import type { AcmeServer } from '../acme/acme-server.js';
+import type { IncomingPost } from '../jose/request-verifier.js';
+
+/** The pieces of a Fastify request the JWS checks need. */
+export function incomingPost(req: FastifyRequest): IncomingPost {
+  const nonceHeader = req.headers['replay-nonce'];
+  return {
+    path: req.url,
+    contentType: req.headers['content-type'],
+    replayNonceHeader: Array.isArray(nonceHeader) ? nonceHeader.join(',') : nonceHeader,
+    body: req.body,
+  };
+}
+
+/** Headers every ACME response carries: the directory index link, no caching, optionally a fresh nonce. */
+export async function commonHeaders(server: AcmeServer, res: FastifyReply, links: { url: string; rel: string }[] = [], nonce = true): Promise<void> {
+  res.header('link', [{ url: server.urls.directory, rel: 'index' }, ...links].map((l) => `<${l.url}>;rel="${l.rel}"`).join(', '));
+  res.header('cache-control', 'no-store');
+  if (nonce) res.header('replay-nonce', await server.nonces.issue());
+}
+
+export async function sendReply(server: AcmeServer, res: FastifyReply, reply: AcmeReply): Promise<void> {
+  await commonHeaders(server, res, reply.links);
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.header(name, value);
+  res.status(reply.status);
+  if (reply.contentType) {
+    res.header('content-type', reply.contentType);
+    await res.send(reply.body);
+  } else {
+    res.header('content-type', 'application/json');
+    await res.send(JSON.stringify(reply.body));
+  }
+}

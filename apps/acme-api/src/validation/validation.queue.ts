@@ -1,0 +1,145 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '@enrollgate/platform';
+import type { AcmeChallenge, AcmeOrderRepository, AcmeAccountRepository } from '@enrollgate/store';
+import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { AcmeProblem } from '../acme/problems.js';
+import { keyAuthorization } from '../jose/jwk.js';
+import type { ChallengeValidator, ValidationOutcome } from './outcome.js';
+
+/** This app's own queue: challenge validations, run by whichever replica takes the job. */
+export const QUEUE_ACME_VALIDATE = 'acme-validate';
+export const JOB_VALIDATE = 'validate';
+
+export interface ValidateJob {
+  challengeId: string;
+}
+
+export interface ValidationQueueOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  attempts: number;
+  backoffMs: number;
+  /** How long a valid authorization stays reusable. */
+  authzReuseSeconds: number;
+  logger: Logger;
+  onOutcome?: (type: string, outcome: 'valid' | 'invalid' | 'retry') => void;
+}
+
+/**
+ * Producer and processor of `acme-validate`. A challenge is validated once: its row moves
+ * pending → processing before the job is added (job id = challenge id), and the outcome is a
+ * compare-and-set processing → valid|invalid. Transient failures (connection refused, timeouts,
+ * SERVFAIL) are retried with backoff; the last attempt's problem is recorded.
+ */
+export class ValidationQueue {
+  readonly queue: Queue<ValidateJob>;
+  private worker: Worker<ValidateJob> | undefined;
+  private readonly done = new EventEmitter();
+
+  constructor(
+    private readonly orders: AcmeOrderRepository,
+    private readonly accounts: AcmeAccountRepository,
+    private readonly validators: ReadonlyMap<string, ChallengeValidator>,
+    private readonly options: ValidationQueueOptions,
+  ) {
+    this.queue = new Queue<ValidateJob>(QUEUE_ACME_VALIDATE, { connection: options.connection, prefix: options.prefix });
+    this.done.setMaxListeners(0);
+  }
+
+  startWorker(): void {
+    this.worker = new Worker<ValidateJob>(QUEUE_ACME_VALIDATE, (job) => this.process(job), {
+      connection: this.options.connection,
+      prefix: this.options.prefix,
+      concurrency: this.options.concurrency,
+      removeOnComplete: { age: 3600, count: 10000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+    this.worker.on('error', (e) => this.options.logger.error({ err: e }, 'validation worker error'));
+    // Retries exhausted on an unexpected error (database down): the challenge must not stay processing.
+    this.worker.on('failed', (job, e) => {
+      if (!job || job.attemptsMade < (job.opts.attempts ?? 1) || e instanceof UnrecoverableError) return;
+      const problem = new AcmeProblem('serverInternal', `validation could not run: ${e.message}`).toStored();
+      void this.orders
+        .completeChallenge(job.data.challengeId, { status: 'invalid', error: problem })
+        .then(() => this.done.emit('done', job.data.challengeId))
+        .catch((err: unknown) => this.options.logger.error({ err, challengeId: job.data.challengeId }, 'cannot record failed validation'));
+    });
+  }
+
+  async enqueue(challengeId: string): Promise<void> {
+    await this.queue.add(JOB_VALIDATE, { challengeId }, {
+      jobId: `chall-${challengeId}`,
+      attempts: this.options.attempts,
+      backoff: { type: 'exponential', delay: this.options.backoffMs },
+      removeOnComplete: { age: 3600, count: 10000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the challenge to leave `processing`. A validation finished by this
+   * replica wakes the wait at once; one finished elsewhere is seen by polling the database.
+   */
+  async waitForChallenge(challengeId: string, timeoutMs: number, pollMs = 250): Promise<AcmeChallenge | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    // Called right after the job was added: read only after the first wake-up (or poll interval).
+    let current: AcmeChallenge | undefined;
+    do {
+      await new Promise<void>((resolve) => {
+        const wake = (id: string) => {
+          if (id === challengeId) finish();
+        };
+        const timer = setTimeout(() => finish(), Math.min(pollMs, Math.max(0, deadline - Date.now())));
+        const finish = () => {
+          clearTimeout(timer);
+          this.done.off('done', wake);
+          resolve();
+        };
+        this.done.on('done', wake);
+      });
+      current = await this.orders.getChallenge(challengeId);
+    } while (current && current.status === 'processing' && Date.now() < deadline);
+    return current;
+  }
+
+  /** The processor: decode, validate once, record. Thin on purpose. */
+  private async process(job: Job<ValidateJob>): Promise<string> {
+    const { challengeId } = job.data;
+    const authz = await this.orders.getAuthorizationOfChallenge(challengeId);
+    const challenge = authz?.challenges.find((c) => c.id === challengeId);
+    if (!authz || !challenge || challenge.status !== 'processing') return 'not processing';
+    const account = await this.accounts.get(authz.accountId);
+    if (!account) throw new UnrecoverableError(`challenge ${challengeId} has no account`);
+    const validator = this.validators.get(challenge.type);
+    let outcome: ValidationOutcome;
+    if (!validator) {
+      outcome = { ok: false, type: 'malformed', detail: `challenge type ${challenge.type} is not supported`, transient: false };
+    } else {
+      outcome = await validator.validate({
+        type: authz.identifier.type,
+        value: authz.identifier.value,
+        token: challenge.token,
+        keyAuthorization: keyAuthorization(challenge.token, account.jwkThumbprint),
+      });
+    }
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    if (!outcome.ok && outcome.transient && !lastAttempt) {
+      this.options.onOutcome?.(challenge.type, 'retry');
+      this.options.logger.info({ challengeId, type: challenge.type, attempt: job.attemptsMade + 1, detail: outcome.detail }, 'validation failed transiently; retrying');
+      throw new Error(outcome.detail);
+    }
+    const recorded = outcome.ok
+      ? await this.orders.completeChallenge(challengeId, { status: 'valid', authzExpires: new Date(Date.now() + this.options.authzReuseSeconds * 1000).toISOString() })
+      : await this.orders.completeChallenge(challengeId, { status: 'invalid', error: new AcmeProblem(outcome.type, outcome.detail).toStored() });
+    this.options.onOutcome?.(challenge.type, outcome.ok ? 'valid' : 'invalid');
+    this.options.logger.info({ challengeId, type: challenge.type, ok: outcome.ok, ...(outcome.ok ? {} : { problem: outcome.type, detail: outcome.detail }), recorded }, 'challenge validated');
+    this.done.emit('done', challengeId);
+    return outcome.ok ? 'valid' : 'invalid';
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The RA certificates NDES-style (research/scep-windows.md §2.1): a signing certificate
+ * (EnrollmentAgentOffline: KU digitalSignature, EKU Certificate Request Agent) that signs every
+ * CertRep, and an encryption certificate (CEPEncryption: KU keyEncipherment) that clients encrypt
+ * their requests to; then the CA chain. Either given as files, or (as NDES does at install time)
+ * made here: keys generated locally, certificates enrolled from the CA through the queue like any
+ * request, kept in SCEP_RA_DIR, and renewed SCEP_RA_RENEW_BEFORE_DAYS before they expire (an
+ * expired RA certificate is the classic NDES outage). Their expiry is exported as a metric.
+ */
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { FrontendRuntime } from '@enrollgate/enrollment';
+import { LOGGER, Metrics, type Logger } from '@enrollgate/platform';
+import {
+  buildCsr,
+  decodePem,
+  encodePem,
+  exportPrivateKeyPem,
+  generateKeyPair,
+  isSelfIssued,
+  parseCertificate,
+  scep,
+  type CertificateInfo,
+} from '@enrollgate/pki';
+import type { Gauge } from 'prom-client';
+import { SCEP_CONFIG } from '../tokens.js';
+import type { ScepConfig } from '../config.js';
+
+export type RaUsage = 'signing' | 'encryption';
+
+export interface RaIdentity {
+  certificate: CertificateInfo;
+  key: KeyObject;
+}
+
+export interface RaState {
+  signing: RaIdentity;
+  encryption: RaIdentity;
+  /** issuing CA first, up to the root when known */
+  chain: CertificateInfo[];
+}
+
+export class RaNotReadyError extends Error {
+  constructor() {
+    super('the SCEP RA certificates are not provisioned yet (enrolling from the CA); retry shortly');
+    this.name = 'RaNotReadyError';
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+@Injectable()
+export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
+  private state: RaState | undefined;
+  /** older encryption identities still accepted for decryption after a renewal */
+  private previous: RaIdentity[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private provisioning: Promise<void> | undefined;
+  private readonly expiry: Gauge<'usage'>;
+
+  constructor(
+    @Inject(SCEP_CONFIG) private readonly config: ScepConfig,
+    @Inject(FrontendRuntime) private readonly runtime: FrontendRuntime,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(Metrics) metrics: Metrics,
+  ) {
+    this.expiry = metrics.gauge('scep_ra_certificate_expiry_timestamp_seconds', 'notAfter of the SCEP RA certificates (Unix seconds)', ['usage']);
+    if (config.SCEP_RA_MODE === 'files') this.setState(this.loadFiles());
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.SCEP_RA_MODE !== 'enroll') return;
+    this.provisioning = this.ensureEnrolled().catch((e: unknown) => this.logger.error({ err: e }, 'SCEP RA provisioning failed'));
+    this.timer = setInterval(() => {
+      if (!this.provisioning)
+        this.provisioning = this.ensureEnrolled()
+          .catch((e: unknown) => this.logger.error({ err: e }, 'SCEP RA renewal failed'))
+          .finally(() => (this.provisioning = undefined));
+    }, 3600_000);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  get ready(): boolean {
+    return this.state !== undefined;
+  }
+
+  current(): RaState {
+    if (!this.state) throw new RaNotReadyError();
+    return this.state;
+  }
+
+  /** Waits until the RA is provisioned (tests, start-up scripts). */
+  async whenReady(timeoutMs: number): Promise<RaState> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.state && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    return this.current();
+  }
+
+  /** Identities that can open request envelopes: the current encryption (and signing) key, then older ones. */
+  decryptionIdentities(): scep.DecryptionIdentity[] {
+    const s = this.current();
+    const ids = [s.encryption, s.signing, ...this.previous].map((i) => ({ certificate: i.certificate.der, key: i.key }));
+    return ids.filter((id, n) => ids.findIndex((o) => Buffer.compare(o.certificate, id.certificate) === 0) === n);
+  }
+
+  /** GetCACert content: RA signing, RA encryption (if distinct), issuing CA … root. */
+  caCertificates(): Uint8Array[] {
+    const s = this.current();
+    const ra = [s.signing.certificate.der];
+    if (Buffer.compare(s.encryption.certificate.der, s.signing.certificate.der) !== 0) ra.push(s.encryption.certificate.der);
+    const chain = this.config.SCEP_INCLUDE_ROOT ? s.chain : s.chain.filter((c) => !isSelfIssued(c) || s.chain.length === 1);
+    return [...ra, ...chain.map((c) => c.der)];
+  }
+
+  private setState(state: RaState): void {
+    this.state = state;
+    this.expiry.set({ usage: 'signing' }, Math.floor(state.signing.certificate.notAfter.getTime() / 1000));
+    this.expiry.set({ usage: 'encryption' }, Math.floor(state.encryption.certificate.notAfter.getTime() / 1000));
+  }
+
+  private loadFiles(): RaState {
+    const c = this.config;
+    const read = (file: string) => readFileSync(file, 'utf8');
+    const signing = { certificate: parseCertificate(read(c.SCEP_RA_SIGNING_CERT_FILE!)), key: createPrivateKey(read(c.SCEP_RA_SIGNING_KEY_FILE!)) };
+    const encryption =
+      c.SCEP_RA_ENCRYPTION_CERT_FILE && c.SCEP_RA_ENCRYPTION_KEY_FILE
+        ? { certificate: parseCertificate(read(c.SCEP_RA_ENCRYPTION_CERT_FILE)), key: createPrivateKey(read(c.SCEP_RA_ENCRYPTION_KEY_FILE)) }
+        : signing;
+    const chain = decodePem(read(c.SCEP_CA_CHAIN_FILE!))
+      .filter((b) => b.label === 'CERTIFICATE')
+      .map((b) => parseCertificate(b.der));
+    return { signing, encryption, chain };
+  }
+
+  // ---- enroll mode ----
+
+  private dir(): string {
+    mkdirSync(this.config.SCEP_RA_DIR, { recursive: true, mode: 0o700 });
+    return this.config.SCEP_RA_DIR;
+  }
+
+  private loadStored(usage: RaUsage): RaIdentity | undefined {
+    const certFile = join(this.dir(), `${usage}.cert.pem`);
+    const keyFile = join(this.dir(), `${usage}.key.pem`);
+    if (!existsSync(certFile) || !existsSync(keyFile)) return undefined;
+    return { certificate: parseCertificate(readFileSync(certFile, 'utf8')), key: createPrivateKey(readFileSync(keyFile, 'utf8')) };
+  }
+
+  private loadChain(): CertificateInfo[] {
+    const file = join(this.dir(), 'chain.pem');
+    if (!existsSync(file)) return [];
+    return decodePem(readFileSync(file, 'utf8')).map((b) => parseCertificate(b.der));
+  }
+
+  private needsRenewal(identity: RaIdentity | undefined): boolean {
+    return identity === undefined || identity.certificate.notAfter.getTime() - Date.now() < this.config.SCEP_RA_RENEW_BEFORE_DAYS * DAY_MS;
+  }
+
+  /** Loads stored RA identities and enrolls (or renews) whichever is missing or due. */
+  async ensureEnrolled(): Promise<void> {
+    let signing = this.loadStored('signing');
+    let encryption = this.loadStored('encryption');
+    let chain = this.loadChain();
+    if (signing && encryption && chain.length > 0) this.setState({ signing, encryption, chain });
+    for (const usage of ['signing', 'encryption'] as const) {
+      const existing = usage === 'signing' ? signing : encryption;
+      if (!this.needsRenewal(existing)) continue;
+      const enrolled = await this.enroll(usage);
+      if (enrolled === undefined) return;
+      if (usage === 'signing') signing = enrolled.identity;
+      else {
+        if (encryption) this.previous = [encryption, ...this.previous].slice(0, 2);
+        encryption = enrolled.identity;
+      }
+      chain = enrolled.chain;
+    }
+    if (signing && encryption) {
+      this.setState({ signing, encryption, chain });
+      this.logger.info(
+        {
+          signing: { subject: signing.certificate.subject, notAfter: signing.certificate.notAfter },
+          encryption: { subject: encryption.certificate.subject, notAfter: encryption.certificate.notAfter },
+          caThumbprint: chain[chain.length - 1]?.sha1Thumbprint,
+          issuingCaThumbprint: chain[0]?.sha1Thumbprint,
+        },
+        'SCEP RA certificates ready',
+      );
+    }
+  }
+
+  private async enroll(usage: RaUsage): Promise<{ identity: RaIdentity; chain: CertificateInfo[] } | undefined> {
+    const dir = this.dir();
+    const pendingKey = join(dir, `${usage}.pending.key.pem`);
+    const pendingCsr = join(dir, `${usage}.pending.csr.der`);
+    // a request made before a restart is resumed with the same key and CSR: same request key, no second enrollment
+    if (!existsSync(pendingKey) || !existsSync(pendingCsr)) {
+      const keys = await generateKeyPair('rsa2048');
+      const template = usage === 'signing' ? this.config.SCEP_RA_SIGNING_TEMPLATE : this.config.SCEP_RA_ENCRYPTION_TEMPLATE;
+      const csr = await buildCsr({
+        subject: `CN=${this.config.SCEP_RA_NAME}-MSCEP-RA${usage === 'encryption' ? '-ENC' : ''}`,
+        keys,
+        keyUsages: usage === 'signing' ? ['digitalSignature'] : ['keyEncipherment'],
+        templateName: template,
+      });
+      writeFileSync(pendingKey, await exportPrivateKeyPem(keys.privateKey), { mode: 0o600 });
+      writeFileSync(pendingCsr, csr.der);
+    }
+    const csrDer = readFileSync(pendingCsr);
+    const requestKey = `ra-${usage}-${createHash('sha256').update(csrDer).digest('hex').slice(0, 32)}`;
+    const template = usage === 'signing' ? this.config.SCEP_RA_SIGNING_TEMPLATE : this.config.SCEP_RA_ENCRYPTION_TEMPLATE;
+    await this.runtime.producer.submit({
+      requestKey,
+      protocol: 'scep',
+      csr: csrDer.toString('base64'),
+      template,
+      ...(this.config.SCEP_CA_POOL ? { caPool: this.config.SCEP_CA_POOL } : {}),
+      requester: { protocol: 'scep', subject: `scep-api RA (${usage})` },
+      submittedAt: new Date().toISOString(),
+    });
+    this.logger.info({ usage, template, requestKey }, 'enrolling SCEP RA certificate through the queue');
+    while (!this.stopped) {
+      const e = await this.runtime.waitForResult(requestKey, 30_000);
+      if (e?.status === 'issued' && e.certificate) {
+        const certificate = parseCertificate(Buffer.from(e.certificate, 'base64'));
+        const chain = (e.chain ?? []).map((c) => parseCertificate(Buffer.from(c, 'base64')));
+        renameSync(pendingKey, join(dir, `${usage}.key.pem`));
+        writeFileSync(join(dir, `${usage}.cert.pem`), encodePem('CERTIFICATE', certificate.der));
+        writeFileSync(join(dir, 'chain.pem'), chain.map((c) => encodePem('CERTIFICATE', c.der)).join(''));
+        rmSync(pendingCsr, { force: true });
+        return { identity: { certificate, key: createPrivateKey(readFileSync(join(dir, `${usage}.key.pem`), 'utf8')) }, chain };
+      }
+      if (e?.status === 'denied' || e?.status === 'failed') {
+        this.logger.error({ usage, template, error: e.error }, 'the CA refused the SCEP RA certificate request; a new request follows in 60 s');
+        rmSync(pendingKey, { force: true });
+        rmSync(pendingCsr, { force: true });
+        await new Promise((r) => setTimeout(r, 60_000).unref());
+        return this.stopped ? undefined : this.enroll(usage);
+      }
+      if (e?.status === 'pending') this.logger.warn({ usage, requestKey, ca: e.ca }, 'SCEP RA certificate request is pending at the CA (approve it there)');
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * SCEP PKIOperation throughput: PKCSReq enrollments per second with 1 and 16 concurrent lean
+ * clients against scep-api (→ Redis queue → wcce-worker → MS-ICPR → adcs-sim, real processes from
+ * dist) and against micromdm's scepserver (Debian `scep`) in the same run. scepserver listens on
+ * all interfaces, so it runs, with its client loop, inside a private network namespace
+ * (`unshare -n`, only `lo`). RSA-2048 everywhere; client keys, CSRs and pkiMessages are made
+ * before the timed part (AES-128-CBC, PKCS#1 v1.5 key transport, SHA-256); every certificate is
+ * decrypted and verified against its CA after it.
+ *
+ *   node bench/dist/scep.bench.js [--smoke]      (build first; npm run bench does)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { X509Certificate, createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCsr, parseCertificate, readPkcs7Certificates, scep, type CertificateInfo } from '@enrollgate/pki';
+import { migrateToLatest, openDatabase } from '@enrollgate/store';
+import { SMOKE, percentile, printTable, processCpuSeconds, writeResults, type BenchRow } from './harness.js';
+import { CA_NAME, PASSWORD, ROOT, USER, startSim, stopSim } from './sim.js';
+
+const CONCURRENCY = [1, 16];
+const COUNT: Record<number, number> = SMOKE ? { 1: 3, 16: 16 } : { 1: 150, 16: 480 };
+const CHALLENGE = 's3cret';
+
+interface Prepared {
+  der: Uint8Array;
+  client: { certificate: Uint8Array; key: KeyObject };
+}
+
+interface RowResult {
+  ok: number;
+  failed: number;
+  seconds: number;
+  latencies: number[];
+  bodies: { body: Uint8Array; client: Prepared['client'] }[];
+}
+
+const freePort = () =>
+  new Promise<number>((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+
+async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch {
+      /* starting */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`not ready: ${url}`);
+}
+
+async function getCaCert(url: string): Promise<{ encryption: CertificateInfo; all: CertificateInfo[] }> {
+  const r = await fetch(`${url}?operation=GetCACert&message=default`);
+  const body = new Uint8Array(await r.arrayBuffer());
+  const all = r.headers.get('content-type') === 'application/x-x509-ca-cert' ? [parseCertificate(body)] : readPkcs7Certificates(body);
+  return { all, encryption: all.find((c) => c.keyUsages?.includes('keyEncipherment') && !c.isCa) ?? all[0]! };
+}
+
+/** 16 client keys (one per concurrent client), then one CSR + pkiMessage per enrollment, all before timing. */
+async function prepare(recipient: CertificateInfo, count: number, tag: string): Promise<Prepared[]> {
+  const clients = Array.from({ length: 16 }, () => {
+    const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    return { key, certificate: scep.createSignerCertificate({ privateKey: key, hash: 'sha256' }) };
+  });
+  const alg = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+  const keyPairs = await Promise.all(
+    clients.map(async (c) => ({
+      privateKey: await webcrypto.subtle.importKey('pkcs8', c.key.export({ format: 'der', type: 'pkcs8' }), alg, true, ['sign']),
+      publicKey: await webcrypto.subtle.importKey('spki', createPublicKey(c.key).export({ format: 'der', type: 'spki' }), alg, true, ['verify']),
+    })),
+  );
+  const out: Prepared[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = i % clients.length;
+    const csr = await buildCsr({
+      subject: `CN=${tag}-${i}`,
+      keys: keyPairs[n]!,
+      challengePassword: CHALLENGE,
+      keyUsages: ['digitalSignature', 'keyEncipherment'],
+    });
+    const der = scep.buildPkiRequest({
+      messageType: scep.MessageType.PKCSReq,
+      transactionId: `${tag}-${process.pid}-${i}`,
+      content: csr.der,
+      recipient: recipient.der,
+      cipher: 'aes-128-cbc',
+      keyTransport: { kind: 'rsaEncryption' },
+      digest: 'sha256',
+      signerCertificate: clients[n]!.certificate,
+      signerKey: clients[n]!.key,
+    });
+    out.push({ der, client: clients[n]! });
+  }
+  return out;
+}
+
+async function runRow(url: string, prepared: Prepared[], concurrency: number): Promise<RowResult> {
+  const latencies: number[] = [];
+  const bodies: RowResult['bodies'] = [];
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < prepared.length; i = next++) {
+        const p = prepared[i]!;
+        const t0 = performance.now();
+        try {
+          const r = await fetch(`${url}?operation=PKIOperation`, { method: 'POST', body: p.der, headers: { 'content-type': 'application/x-pki-message' } });
+          const body = new Uint8Array(await r.arrayBuffer());
+          latencies.push(performance.now() - t0);
+          if (r.status === 200) bodies.push({ body, client: p.client });
+          else failed++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  return { ok: bodies.length, failed, seconds: (performance.now() - started) / 1000, latencies, bodies };
+}
+
+/** After the timed part: every CertRep verifies, is SUCCESS, and its certificate verifies against the CA. */
+function verifyAll(bodies: RowResult['bodies'], caPem: string): { verified: number; problems: string[] } {
+  const ca = new X509Certificate(caPem);
+  const problems: string[] = [];
+  let verified = 0;
+  for (const { body, client } of bodies) {
+    try {
+      const rep = scep.readCertRep(body, client, { allowSingleDes: true });
+      if (rep.status !== 'SUCCESS') throw new Error(`status ${rep.status} ${rep.failInfoText ?? ''}`);
+      const cert = new X509Certificate(Buffer.from(rep.certificates[0]!));
+      if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new Error('certificate does not verify against the CA');
+      verified++;
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  return { verified, problems: [...new Set(problems)].slice(0, 5) };
+}
+
+function row(server: string, concurrency: number, r: RowResult, v: { verified: number; problems: string[] }, cpuSeconds: number): BenchRow {
+  const sorted = [...r.latencies].sort((a, b) => a - b);
+  return {
+    server,
+    clients: concurrency,
+    ok: r.ok,
+    failed: r.failed,
+    verified: v.verified,
+    seconds: r.seconds,
+    per_s: r.ok / r.seconds,
+    p50_ms: percentile(sorted, 50),
+    p95_ms: percentile(sorted, 95),
+    server_cpu_ms_per_enroll: r.ok ? (cpuSeconds * 1000) / r.ok : NaN,
+    ...(v.problems.length ? { problems: v.problems.join('; ') } : {}),
+  };
+}
+
+// ---- enrollgate ----
+
+async function benchEnrollgate(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'eg-scep-bench-'));
+  const sim = await startSim('rsa2048');
+  const children: ChildProcess[] = [];
+  try {
+    const [workerPort, scepPort] = [await freePort(), await freePort()];
+    const dbUrl = `sqlite://${join(dir, 'eg.db')}`;
+    const db = openDatabase(dbUrl);
+    await migrateToLatest(db);
+    await db.close();
+    const common = {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: `egscepbench${scepPort}`,
+      LOG_LEVEL: 'warn',
+    };
+    const start = (app: string, env: Record<string, string>) => {
+      const c = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { env: { ...common, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(c);
+      return c;
+    };
+    const worker = start('wcce-worker', {
+      WORKER_LISTEN: `127.0.0.1:${workerPort}`,
+      WORKER_CONCURRENCY: '16',
+      WCCE_HOST: `127.0.0.1:${sim.port}`,
+      WCCE_CA_NAME: CA_NAME,
+      WCCE_TARGET_DOMAIN: 'TEST',
+      WCCE_USER: USER,
+      WCCE_PASSWORD: PASSWORD,
+      WCCE_CA_BUNDLE: join(sim.stateDir, 'ca.pem'),
+      WCCE_MAX_CONNECTIONS_PER_HOST: '16',
+    });
+    const api = start('scep-api', {
+      SCEP_LISTEN: `127.0.0.1:${scepPort}`,
+      DATABASE_URL: dbUrl,
+      SCEP_RA_DIR: join(dir, 'ra'),
+      SCEP_CHALLENGE_PASSWORD: CHALLENGE,
+      SCEP_WAIT_SECONDS: '30',
+    });
+    const base = `http://127.0.0.1:${scepPort}`;
+    await waitFor(`${base}/api/scep/ca-thumbprint`);
+    const url = `${base}/certsrv/mscep/mscep.dll/pkiclient.exe`;
+    const ca = await getCaCert(url);
+    const caPem = readFileSync(join(sim.stateDir, 'ca.pem'), 'utf8');
+    const rows: BenchRow[] = [];
+    for (const concurrency of CONCURRENCY) {
+      const warm = await prepare(ca.encryption, 4, `warm${concurrency}`);
+      await runRow(url, warm, Math.min(concurrency, 4));
+      const prepared = await prepare(ca.encryption, COUNT[concurrency]!, `eg${concurrency}`);
+      const cpu0 = [api, worker].reduce((s, c) => s + processCpuSeconds(c.pid!), processCpuSeconds(sim.pid));
+      const r = await runRow(url, prepared, concurrency);
+      const cpu = [api, worker].reduce((s, c) => s + processCpuSeconds(c.pid!), processCpuSeconds(sim.pid)) - cpu0;
+      rows.push(row('enrollgate scep-api (queue+worker+sim)', concurrency, r, verifyAll(r.bodies, caPem), cpu));
+    }
+    return rows;
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
+    await stopSim(sim);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- micromdm scepserver, inside a private network namespace ----
+
+async function micromdmChild(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'micromdm-bench-'));
+  spawnSync('ip', ['link', 'set', 'lo', 'up']);
+  const init = spawnSync('scepserver', ['ca', '-init', '-depot', join(dir, 'depot'), '-organization', 'BenchPeer', '-years', '1', '-keySize', '2048'], {
+    encoding: 'utf8',
+  });
+  if (init.status !== 0) throw new Error(`scepserver ca -init failed: ${init.stderr}`);
+  const port = await freePort();
+  const server = spawn('scepserver', ['-depot', join(dir, 'depot'), '-port', String(port), '-challenge', CHALLENGE], { stdio: ['ignore', 'ignore', 'ignore'] });
+  try {
+    const url = `http://127.0.0.1:${port}/scep`;
+    await waitFor(`${url}?operation=GetCACaps`);
+    const ca = await getCaCert(url);
+    const caPem = readFileSync(join(dir, 'depot', 'ca.pem'), 'utf8');
+    const rows: BenchRow[] = [];
+    for (const concurrency of CONCURRENCY) {
+      await runRow(url, await prepare(ca.encryption, 4, `warm${concurrency}`), Math.min(concurrency, 4));
+      const prepared = await prepare(ca.encryption, COUNT[concurrency]!, `mm${concurrency}`);
+      const cpu0 = processCpuSeconds(server.pid!);
+      const r = await runRow(url, prepared, concurrency);
+      const cpu = processCpuSeconds(server.pid!) - cpu0;
+      rows.push(row('micromdm scepserver 2.1 (netns)', concurrency, r, verifyAll(r.bodies, caPem), cpu));
+    }
+    process.stdout.write(`BENCH_ROWS ${JSON.stringify(rows)}\n`);
+  } finally {
+    server.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function benchMicromdm(): BenchRow[] {
+  if (spawnSync('which', ['scepserver']).status !== 0) {
+    process.stderr.write('scepserver not installed (apt-get install scep): micromdm rows skipped\n');
+    return [];
+  }
+  const self = process.argv[1]!;
+  const args = ['-n', process.execPath, self, '--micromdm-child', ...(SMOKE ? ['--smoke'] : [])];
+  const r = spawnSync('unshare', args, { encoding: 'utf8', env: { ...process.env }, timeout: 600_000 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH_ROWS '));
+  if (!line) {
+    process.stderr.write(`micromdm run failed (unshare -n needs root): ${r.stderr.slice(-2000)}\n`);
+    return [];
+  }
+  return JSON.parse(line.slice('BENCH_ROWS '.length)) as BenchRow[];
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--micromdm-child')) return micromdmChild();
+  if (!existsSync(join(ROOT, 'apps', 'scep-api', 'dist', 'main.js'))) throw new Error('build first: npx nx run-many -t build');
+  const rows = [...(await benchEnrollgate()), ...benchMicromdm()];
+  printTable('SCEP PKIOperation (PKCSReq) enrollments per second, RSA-2048, pre-made keys and messages', rows);
+  const bad = rows.filter((r) => r.verified !== r.ok || (r.failed as number) > 0);
+  const file = writeResults('scep', { rows, counts: COUNT });
+  process.stdout.write(`\nresults: ${file}\n`);
+  if (bad.length) {
+    process.stderr.write(`some enrollments failed or did not verify: ${JSON.stringify(bad)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

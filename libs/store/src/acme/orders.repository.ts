@@ -1,0 +1,374 @@
+import type { Kysely, Transaction, Updateable } from 'kysely';
+import type { StoreDatabase } from '../database.js';
+import type { Schema } from '../schema.js';
+import type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, StoredProblem } from './records.js';
+import type { AcmeAuthorizationsTable, AcmeAuthzStatus, AcmeChallengesTable, AcmeChallengeStatus, AcmeOrdersTable, AcmeOrderStatus, AcmeTables } from './schema.js';
+
+type Db = Kysely<Schema & AcmeTables>;
+
+export interface NewAcmeChallenge {
+  id: string;
+  type: string;
+  token: string;
+}
+
+export interface NewAcmeAuthorization {
+  id: string;
+  identifier: AcmeIdentifier;
+  wildcard: boolean;
+  expires: string;
+  challenges: NewAcmeChallenge[];
+}
+
+export interface NewAcmeOrder {
+  id: string;
+  accountId: string;
+  identifiers: AcmeIdentifier[];
+  profile: string | null;
+  template: string;
+  expires: string;
+  replaces: string | null;
+  /** Per identifier, in order: a reused authorization id or a new authorization. */
+  authorizations: (string | NewAcmeAuthorization)[];
+}
+
+export interface OrderPatch {
+  status?: AcmeOrderStatus;
+  error?: StoredProblem | null;
+  csr?: string | null;
+  enrollmentKey?: string | null;
+  resubmits?: number;
+  processingSince?: string | null;
+  certificate?: { serial: string; aki: string | null; notBefore: string; notAfter: string };
+}
+
+/**
+ * Orders, authorizations and challenges. Every state change is a compare-and-set on the status
+ * it was decided from, so two replicas acting on one order (a finalize retried against the other
+ * pod, two validations of one challenge) cannot both win.
+ */
+export class AcmeOrderRepository {
+  private readonly db: Db;
+
+  constructor(
+    database: Pick<StoreDatabase, 'db'>,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.db = database.db.withTables<AcmeTables>();
+  }
+
+  /** Inserts the order, its new authorizations and challenges in one transaction (one statement per table). */
+  async create(order: NewAcmeOrder): Promise<AcmeOrder> {
+    const now = this.now().toISOString();
+    const authorizationIds = order.authorizations.map((a) => (typeof a === 'string' ? a : a.id));
+    const fresh = order.authorizations.filter((a): a is NewAcmeAuthorization => typeof a !== 'string');
+    const row: AcmeOrdersTable = {
+      id: order.id,
+      account_id: order.accountId,
+      status: 'pending',
+      identifiers: JSON.stringify(order.identifiers),
+      authorization_ids: JSON.stringify(authorizationIds),
+      profile: order.profile,
+      template: order.template,
+      expires: order.expires,
+      error: null,
+      csr: null,
+      enrollment_key: null,
+      resubmits: 0,
+      processing_since: null,
+      replaces: order.replaces,
+      cert_serial: null,
+      cert_aki: null,
+      cert_not_before: null,
+      cert_not_after: null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('acme_orders').values(row).execute();
+      if (fresh.length > 0) {
+        await trx
+          .insertInto('acme_authorizations')
+          .values(
+            fresh.map((a) => ({
+              id: a.id,
+              account_id: order.accountId,
+              identifier_type: a.identifier.type,
+              identifier_value: a.identifier.value,
+              wildcard: a.wildcard ? 1 : 0,
+              status: 'pending' as const,
+              expires: a.expires,
+              created_at: now,
+              updated_at: now,
+            })),
+          )
+          .execute();
+        const challenges = fresh.flatMap((a) =>
+          a.challenges.map((c) => ({
+            id: c.id,
+            authorization_id: a.id,
+            type: c.type,
+            token: c.token,
+            status: 'pending' as const,
+            validated: null,
+            error: null,
+            created_at: now,
+            updated_at: now,
+          })),
+        );
+        if (challenges.length > 0) await trx.insertInto('acme_challenges').values(challenges).execute();
+      }
+      await trx
+        .insertInto('acme_order_authorizations')
+        .values(authorizationIds.map((authorization_id, position) => ({ order_id: order.id, authorization_id, position })))
+        .execute();
+    });
+    return toOrder(row);
+  }
+
+  async getOrder(id: string): Promise<AcmeOrder | undefined> {
+    const row = await this.db.selectFrom('acme_orders').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toOrder(row);
+  }
+
+  /** Orders of an account that are not final yet (RFC 8555 §7.1.2.1 `orders`), newest first. */
+  async listOpenOrderIds(accountId: string, limit = 1000): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('acme_orders')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('status', 'in', ['pending', 'ready', 'processing'])
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** The order holding an issued certificate, by its serial (ARI, revocation). */
+  async findByCertificateSerial(serial: string): Promise<AcmeOrder | undefined> {
+    const row = await this.db.selectFrom('acme_orders').select('id').where('cert_serial', '=', serial).executeTakeFirst();
+    return row ? this.getOrder(row.id) : undefined;
+  }
+
+  /** Orders that already name `certId` in `replaces` (RFC 9773 alreadyReplaced), excluding invalid ones. */
+  async countReplacing(certId: string): Promise<number> {
+    const rows = await this.db.selectFrom('acme_orders').select('id').where('replaces', '=', certId).where('status', '!=', 'invalid').execute();
+    return rows.length;
+  }
+
+  /**
+   * Applies `patch` when the order is still in one of `from`; returns the updated order, or
+   * undefined when another request changed it first.
+   */
+  async transitionOrder(id: string, from: readonly AcmeOrderStatus[], patch: OrderPatch, whereEnrollmentKey?: string | null): Promise<AcmeOrder | undefined> {
+    const set: Updateable<AcmeOrdersTable> = { updated_at: this.now().toISOString() };
+    if (patch.status !== undefined) set.status = patch.status;
+    if (patch.error !== undefined) set.error = patch.error === null ? null : JSON.stringify(patch.error);
+    if (patch.csr !== undefined) set.csr = patch.csr;
+    if (patch.enrollmentKey !== undefined) set.enrollment_key = patch.enrollmentKey;
+    if (patch.resubmits !== undefined) set.resubmits = patch.resubmits;
+    if (patch.processingSince !== undefined) set.processing_since = patch.processingSince;
+    if (patch.certificate !== undefined) {
+      set.cert_serial = patch.certificate.serial;
+      set.cert_aki = patch.certificate.aki;
+      set.cert_not_before = patch.certificate.notBefore;
+      set.cert_not_after = patch.certificate.notAfter;
+    }
+    const updated = await this.db
+      .updateTable('acme_orders')
+      .set(set)
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .$if(whereEnrollmentKey !== undefined, (qb) => (whereEnrollmentKey === null ? qb.where('enrollment_key', 'is', null) : qb.where('enrollment_key', '=', whereEnrollmentKey as string)))
+      .returningAll()
+      .executeTakeFirst();
+    return updated && toOrder(updated);
+  }
+
+  async getAuthorization(id: string): Promise<AcmeAuthorization | undefined> {
+    return (await this.getAuthorizations([id]))[0];
+  }
+
+  /** The authorization holding a challenge, with all its challenges (one query). */
+  async getAuthorizationOfChallenge(challengeId: string): Promise<AcmeAuthorization | undefined> {
+    const rows = await this.authorizationsWithChallenges().where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId)).execute();
+    return assembleAuthorizations(rows)[0];
+  }
+
+  /** Authorizations with their challenges, in the order of `ids` (one query: a join). */
+  async getAuthorizations(ids: readonly string[]): Promise<AcmeAuthorization[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.authorizationsWithChallenges().where('a.id', 'in', [...ids]).execute();
+    const byId = new Map(assembleAuthorizations(rows).map((a) => [a.id, a]));
+    return ids.map((id) => byId.get(id)).filter((a): a is AcmeAuthorization => a !== undefined);
+  }
+
+  private authorizationsWithChallenges() {
+    return this.db
+      .selectFrom('acme_authorizations as a')
+      .leftJoin('acme_challenges as c', 'c.authorization_id', 'a.id')
+      .selectAll('a')
+      .select(['c.id as c_id', 'c.type as c_type', 'c.token as c_token', 'c.status as c_status', 'c.validated as c_validated', 'c.error as c_error'])
+      .orderBy('a.id')
+      .orderBy('c.type');
+  }
+
+  /** A valid authorization of this account for the identifier that is still valid at `until` (reuse). */
+  async findReusableAuthorization(accountId: string, identifier: AcmeIdentifier, wildcard: boolean, until: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('acme_authorizations')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('identifier_type', '=', identifier.type)
+      .where('identifier_value', '=', identifier.value)
+      .where('wildcard', '=', wildcard ? 1 : 0)
+      .where('status', '=', 'valid')
+      .where('expires', '>', until)
+      .orderBy('expires', 'desc')
+      .executeTakeFirst();
+    return row?.id;
+  }
+
+  async transitionAuthorization(id: string, from: readonly AcmeAuthzStatus[], to: AcmeAuthzStatus, expires?: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('acme_authorizations')
+      .set({ status: to, updated_at: this.now().toISOString(), ...(expires ? { expires } : {}) })
+      .where('id', '=', id)
+      .where('status', 'in', [...from])
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async getChallenge(id: string): Promise<AcmeChallenge | undefined> {
+    const row = await this.db.selectFrom('acme_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toChallenge(row);
+  }
+
+  /** pending → processing when the client answers the challenge; false when not pending any more. */
+  async startChallenge(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('acme_challenges')
+      .set({ status: 'processing', updated_at: this.now().toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Records a validation outcome in one transaction: the challenge (processing → valid|invalid)
+   * and its authorization (pending → valid with the reuse expiry | invalid). False when the
+   * challenge was not processing any more (another replica recorded it).
+   */
+  async completeChallenge(challengeId: string, outcome: { status: 'valid'; authzExpires: string } | { status: 'invalid'; error: StoredProblem }): Promise<boolean> {
+    const now = this.now().toISOString();
+    return this.db.transaction().execute(async (trx: Transaction<Schema & AcmeTables>) => {
+      const challenge = await trx
+        .updateTable('acme_challenges')
+        .set({
+          status: outcome.status,
+          updated_at: now,
+          validated: outcome.status === 'valid' ? now : null,
+          error: outcome.status === 'invalid' ? JSON.stringify(outcome.error) : null,
+        })
+        .where('id', '=', challengeId)
+        .where('status', '=', 'processing')
+        .returning('authorization_id')
+        .executeTakeFirst();
+      if (!challenge) return false;
+      await trx
+        .updateTable('acme_authorizations')
+        .set({ status: outcome.status, updated_at: now, ...(outcome.status === 'valid' ? { expires: outcome.authzExpires } : {}) })
+        .where('id', '=', challenge.authorization_id)
+        .where('status', '=', 'pending')
+        .execute();
+      return true;
+    });
+  }
+}
+
+function parseProblem(text: string | null): StoredProblem | null {
+  return text === null ? null : (JSON.parse(text) as StoredProblem);
+}
+
+type AuthorizationJoinRow = AcmeAuthorizationsTable & {
+  c_id: string | null;
+  c_type: string | null;
+  c_token: string | null;
+  c_status: string | null;
+  c_validated: string | null;
+  c_error: string | null;
+};
+
+function assembleAuthorizations(rows: AuthorizationJoinRow[]): AcmeAuthorization[] {
+  const out = new Map<string, AcmeAuthorization>();
+  for (const r of rows) {
+    let authz = out.get(r.id);
+    if (!authz) {
+      authz = toAuthorization(r, []);
+      out.set(r.id, authz);
+    }
+    if (r.c_id !== null) {
+      authz.challenges.push({
+        id: r.c_id,
+        authorizationId: r.id,
+        type: r.c_type as string,
+        token: r.c_token as string,
+        status: r.c_status as AcmeChallengeStatus,
+        validated: r.c_validated,
+        error: parseProblem(r.c_error),
+      });
+    }
+  }
+  return [...out.values()];
+}
+
+function toOrder(row: AcmeOrdersTable): AcmeOrder {
+  const authorizationIds = JSON.parse(row.authorization_ids) as string[];
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    status: row.status,
+    identifiers: JSON.parse(row.identifiers) as AcmeIdentifier[],
+    profile: row.profile,
+    template: row.template,
+    expires: row.expires,
+    error: parseProblem(row.error),
+    csr: row.csr,
+    enrollmentKey: row.enrollment_key,
+    resubmits: row.resubmits,
+    processingSince: row.processing_since,
+    replaces: row.replaces,
+    certificate:
+      row.cert_serial !== null && row.cert_not_before !== null && row.cert_not_after !== null
+        ? { serial: row.cert_serial, aki: row.cert_aki, notBefore: row.cert_not_before, notAfter: row.cert_not_after }
+        : null,
+    authorizationIds,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toChallenge(row: AcmeChallengesTable): AcmeChallenge {
+  return {
+    id: row.id,
+    authorizationId: row.authorization_id,
+    type: row.type,
+    token: row.token,
+    status: row.status as AcmeChallengeStatus,
+    validated: row.validated,
+    error: parseProblem(row.error),
+  };
+}
+
+function toAuthorization(row: AcmeAuthorizationsTable, challenges: AcmeChallengesTable[]): AcmeAuthorization {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    identifier: { type: row.identifier_type, value: row.identifier_value },
+    wildcard: row.wildcard === 1,
+    status: row.status,
+    expires: row.expires,
+    challenges: challenges.map(toChallenge),
+  };
+}
