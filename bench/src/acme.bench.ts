@@ -111,11 +111,15 @@ const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
 function http(method: string, url: string, body?: string): Promise<Reply> {
   return new Promise((res, rej) => {
-    const req = request(url, { method, agent, headers: body !== undefined ? { 'content-type': 'application/jose+json', 'content-length': Buffer.byteLength(body) } : {} }, (r) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = request(
+      url,
+      { method, agent, headers: body !== undefined ? { 'content-type': 'application/jose+json', 'content-length': Buffer.byteLength(body) } : {} },
+      (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => res({ status: r.statusCode ?? 0, headers: r.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.on('error', rej);
     req.end(body);
   });
@@ -282,7 +286,30 @@ async function main(): Promise<void> {
     await new Promise<void>((r, j) => migrate.on('exit', (c) => (c === 0 ? r() : j(new Error(`migrate exited ${c}`)))));
     const [smb, admin, workerPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const password = randomBytes(12).toString('base64url');
-    const sim = startNode(dir, 'adcs-sim', ['apps/adcs-sim/dist/main.js', '--listen', `127.0.0.1:${smb}`, '--admin-listen', `127.0.0.1:${admin}`, '--state-dir', join(dir, 'sim'), '--domain', 'TEST', '--ca-name', 'enrollgate-sim-CA', '--user', `bench:${password}`, '--ca-key', 'p256', '--log-level', 'warn'], {});
+    const sim = startNode(
+      dir,
+      'adcs-sim',
+      [
+        'apps/adcs-sim/dist/main.js',
+        '--listen',
+        `127.0.0.1:${smb}`,
+        '--admin-listen',
+        `127.0.0.1:${admin}`,
+        '--state-dir',
+        join(dir, 'sim'),
+        '--domain',
+        'TEST',
+        '--ca-name',
+        'enrollgate-sim-CA',
+        '--user',
+        `bench:${password}`,
+        '--ca-key',
+        'p256',
+        '--log-level',
+        'warn',
+      ],
+      {},
+    );
     await waitReady('adcs-sim', dir, `http://127.0.0.1:${admin}/readyz`);
     const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
     const worker = startNode(dir, 'wcce-worker', ['apps/wcce-worker/dist/main.js'], {
@@ -321,10 +348,22 @@ async function main(): Promise<void> {
       const clients = Array.from({ length: concurrency }, () => new LeanClient(directory, (u) => u));
       await Promise.all(clients.map((c) => c.register()));
       // Warm-up: one issuance per client (connections, JIT, SMB associations).
-      await Promise.all(clients.map(async (c, i) => c.issue(`warm${concurrency}-${i}.bench.test`, Buffer.from((await buildCsr({ subject: '', keys: await generateKeyPair('p256'), sans: [{ type: 'dns', value: `warm${concurrency}-${i}.bench.test` }] })).der), tokens)));
+      await Promise.all(
+        clients.map(async (c, i) =>
+          c.issue(
+            `warm${concurrency}-${i}.bench.test`,
+            Buffer.from(
+              (await buildCsr({ subject: '', keys: await generateKeyPair('p256'), sans: [{ type: 'dns', value: `warm${concurrency}-${i}.bench.test` }] })).der,
+            ),
+            tokens,
+          ),
+        ),
+      );
       const count = SMOKE ? SMOKE_CERTS * concurrency : Math.min(3000, concurrency * 60 + 60);
       const names = Array.from({ length: count }, (_, i) => `c${concurrency}-${i}.bench.test`);
-      const csrs = await Promise.all(names.map(async (n) => Buffer.from((await buildCsr({ subject: '', keys: await generateKeyPair('p256'), sans: [{ type: 'dns', value: n }] })).der)));
+      const csrs = await Promise.all(
+        names.map(async (n) => Buffer.from((await buildCsr({ subject: '', keys: await generateKeyPair('p256'), sans: [{ type: 'dns', value: n }] })).der)),
+      );
       const latencies: number[] = [];
       let next = 0;
       const before = sampleCpu(cpu);
@@ -343,12 +382,24 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       const after = sampleCpu(cpu);
       latencies.sort((a, b) => a - b);
-      rows.push({ client: 'lean in-process', concurrency, certs: latencies.length, 'certs/s': latencies.length / seconds, 'p50 ms': percentile(latencies, 50), 'p99 ms': percentile(latencies, 99), ...cpuColumns(before, after, latencies.length) });
+      rows.push({
+        client: 'lean in-process',
+        concurrency,
+        certs: latencies.length,
+        'certs/s': latencies.length / seconds,
+        'p50 ms': percentile(latencies, 50),
+        'p99 ms': percentile(latencies, 99),
+        ...cpuColumns(before, after, latencies.length),
+      });
     }
 
     const legoCerts: string[] = [];
     if (LEGO) {
-      const legoBin = await new Promise<boolean>((r) => spawn('lego', ['--version'], { stdio: 'ignore' }).on('exit', (c) => r(c === 0)).on('error', () => r(false)));
+      const legoBin = await new Promise<boolean>((r) =>
+        spawn('lego', ['--version'], { stdio: 'ignore' })
+          .on('exit', (c) => r(c === 0))
+          .on('error', () => r(false)),
+      );
       if (!legoBin) process.stdout.write('lego not installed (apt-get install -y lego): lego rows skipped\n');
       await mkdir(join(dir, 'lego'), { recursive: true });
       for (const parallel of legoBin ? [1, 4] : []) {
@@ -366,9 +417,30 @@ async function main(): Promise<void> {
               const s = performance.now();
               // bash `times` reports the children's CPU (lego itself).
               const { code, output } = await new Promise<{ code: number; output: string }>((r) => {
-                const child = spawn('bash', ['-c', 'lego "$@" >"$LEGO_LOG" 2>&1; rc=$?; times; exit $rc', 'lego', '--server', directoryUrl, '--accept-tos', '-m', 'bench@example.org', '--path', path, '--http', '--http.webroot', webroot, '-d', name, 'run'], {
-                  env: { ...process.env, LEGO_LOG: `${path}.log` },
-                });
+                const child = spawn(
+                  'bash',
+                  [
+                    '-c',
+                    'lego "$@" >"$LEGO_LOG" 2>&1; rc=$?; times; exit $rc',
+                    'lego',
+                    '--server',
+                    directoryUrl,
+                    '--accept-tos',
+                    '-m',
+                    'bench@example.org',
+                    '--path',
+                    path,
+                    '--http',
+                    '--http.webroot',
+                    webroot,
+                    '-d',
+                    name,
+                    'run',
+                  ],
+                  {
+                    env: { ...process.env, LEGO_LOG: `${path}.log` },
+                  },
+                );
                 let out = '';
                 child.stdout.on('data', (d: Buffer) => (out += d.toString()));
                 child.on('exit', (c) => r({ code: c ?? -1, output: out }));
@@ -385,7 +457,15 @@ async function main(): Promise<void> {
         const after = sampleCpu(cpu);
         after['client'] = (before['client'] as number) + legoCpu;
         latencies.sort((a, b) => a - b);
-        rows.push({ client: 'lego (process per cert)', concurrency: parallel, certs: latencies.length, 'certs/s': latencies.length / seconds, 'p50 ms': percentile(latencies, 50), 'p99 ms': percentile(latencies, 99), ...cpuColumns(before, after, latencies.length) });
+        rows.push({
+          client: 'lego (process per cert)',
+          concurrency: parallel,
+          certs: latencies.length,
+          'certs/s': latencies.length / seconds,
+          'p50 ms': percentile(latencies, 50),
+          'p99 ms': percentile(latencies, 99),
+          ...cpuColumns(before, after, latencies.length),
+        });
       }
     }
 
@@ -401,7 +481,12 @@ async function main(): Promise<void> {
     }
     printTable(`ACME issuance end to end (acme-api + wcce-worker + adcs-sim P-256 CA, ${isPg ? 'PostgreSQL' : 'SQLite'}, Redis)`, rows);
     process.stdout.write(`verified ${issued.length + legoCerts.length} certificates against the simulator CA: ${bad === 0 ? 'all OK' : `${bad} FAILED`}\n`);
-    const file = writeResults('acme', { database: isPg ? 'postgres' : 'sqlite', rows, verified: issued.length + legoCerts.length, failedVerification: bad });
+    const file = writeResults(isPg ? 'acme' : 'acme-sqlite', {
+      database: isPg ? 'postgres' : 'sqlite',
+      rows,
+      verified: issued.length + legoCerts.length,
+      failedVerification: bad,
+    });
     process.stdout.write(`results: ${file}\n`);
     if (bad > 0) process.exitCode = 1;
   } finally {

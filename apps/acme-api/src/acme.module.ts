@@ -26,7 +26,8 @@ export class AcmeModule {
         {
           provide: AcmeServer,
           inject: [FrontendRuntime, LOGGER, Metrics],
-          useFactory: (runtime: FrontendRuntime, logger: Logger, metrics: Metrics) => new AcmeServer(config, runtime, logger.child({ component: 'acme' }), metrics, policy),
+          useFactory: (runtime: FrontendRuntime, logger: Logger, metrics: Metrics) =>
+            new AcmeServer(config, runtime, logger.child({ component: 'acme' }), metrics, policy),
         },
         AcmeLifecycle,
       ],

@@ -10,7 +10,9 @@ describe(loadAcmeConfig.name, () => {
 
   it('accepts EAB keys unpadded, padded or in standard base64 (cert-manager stores them unpadded)', () => {
     const key = Buffer.from([0xfb, 0xff, 0x01, 0x02]);
-    const sut = loadAcmeConfig({ ACME_EAB_KEYS: JSON.stringify({ a: key.toString('base64url'), b: key.toString('base64'), c: `${key.toString('base64url')}==` }) });
+    const sut = loadAcmeConfig({
+      ACME_EAB_KEYS: JSON.stringify({ a: key.toString('base64url'), b: key.toString('base64'), c: `${key.toString('base64url')}==` }),
+    });
     expect([...eabKeysOf(sut).values()].map((k) => k.toString('hex'))).toEqual(['fbff0102', 'fbff0102', 'fbff0102']);
   });
 

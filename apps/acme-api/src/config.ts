@@ -17,7 +17,10 @@ const jsonObject = <T extends z.ZodType>(what: string, shape: T) =>
       }
       const parsed = shape.safeParse(raw);
       if (!parsed.success) {
-        ctx.addIssue({ code: 'custom', message: `expected ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
+        });
         return z.NEVER;
       }
       return parsed.data as z.output<T>;
@@ -44,92 +47,103 @@ const eabKeysSchema = z.record(z.string().min(1), z.string().min(1));
 const commaList = z
   .string()
   .optional()
-  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+  .transform((v) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 
 /** acme-api configuration: environment variable names are the keys. Validated once at start-up. */
-export const acmeConfigSchema = z.object({
-  ACME_LISTEN: listenAddress('127.0.0.1:4000'),
-  ...frontendConfigShape,
-  /** Base of every URL returned and of every JWS `url` checked (acme2certifier `url_prefix`); never the Host header. */
-  ACME_PUBLIC_URL: urlString(['http', 'https']).optional(),
-  /** Serve HTTPS with this PEM certificate chain and key (files); plain HTTP when absent. */
-  ACME_TLS_CERT_FILE: z.string().optional(),
-  ACME_TLS_KEY_FILE: z.string().optional(),
-  /** Directory meta (RFC 8555 §7.1.1): acme2certifier `tos_url`, `caaidentities`. */
-  ACME_TOS_URL: urlString(['http', 'https']).optional(),
-  ACME_WEBSITE: urlString(['http', 'https']).optional(),
-  ACME_CAA_IDENTITIES: commaList,
-  /** Template when the order names no profile (acme2certifier `template`). */
-  ACME_DEFAULT_TEMPLATE: z.string().min(1).default('WebServer'),
-  ACME_PROFILES: jsonObject('{"name": {"description": "…", "template": "…"}}', profilesSchema),
-  /** Default key policy at finalize; profiles may override. */
-  ACME_RSA_MIN_BITS: positiveInt(2048),
-  ACME_ALLOWED_CURVES: z
-    .string()
-    .default('P-256,P-384')
-    .transform((v, ctx) => {
-      const list = v.split(',').map((s) => s.trim());
-      for (const c of list) if (!(CURVES as readonly string[]).includes(c)) ctx.addIssue({ code: 'custom', message: `unknown curve "${c}" (expected ${CURVES.join(', ')})` });
-      return list as (typeof CURVES)[number][];
-    }),
-  /** External account binding (RFC 8555 §7.3.4). */
-  ACME_EAB_REQUIRED: booleanString(false),
-  ACME_EAB_KEYS: optionalSecret(),
-  /** Limits and lifetimes */
-  ACME_IDENTIFIER_LIMIT: positiveInt(100),
-  ACME_NONCE_TTL_SECONDS: positiveInt(3600),
-  ACME_ORDER_LIFETIME_SECONDS: positiveInt(7 * 86400),
-  ACME_AUTHZ_LIFETIME_SECONDS: positiveInt(7 * 86400),
-  /** How long a valid authorization may be reused by the same account. */
-  ACME_AUTHZ_REUSE_SECONDS: positiveInt(30 * 86400),
-  /** Bounded waits: challenge POST for the validation, finalize for the certificate. */
-  ACME_CHALLENGE_WAIT_MS: positiveInt(2000),
-  ACME_FINALIZE_WAIT_MS: positiveInt(2000),
-  ACME_RETRY_AFTER_SECONDS: positiveInt(1),
-  /** Transient enrollment failures keep the order processing this long, then it is invalid. */
-  ACME_ORDER_MAX_PROCESSING_SECONDS: positiveInt(24 * 3600),
-  /** Challenge validation (acme2certifier `challenge_validation_timeout`, `dns_server_list`). */
-  ACME_VALIDATION_TIMEOUT_SECONDS: positiveInt(10),
-  ACME_VALIDATION_ATTEMPTS: positiveInt(3),
-  ACME_VALIDATION_BACKOFF_MS: positiveInt(1000),
-  ACME_VALIDATION_CONCURRENCY: positiveInt(16),
-  ACME_HTTP01_PORT: positiveInt(80),
-  ACME_TLSALPN01_PORT: positiveInt(443),
-  ACME_DNS_SERVERS: commaList,
-  /** ARI (RFC 9773): renewal window start/end as a fraction of the lifetime, and Retry-After. */
-  ACME_ARI_WINDOW_START_PERCENT: positiveInt(66),
-  ACME_ARI_WINDOW_END_PERCENT: positiveInt(80),
-  ACME_ARI_RETRY_AFTER_SECONDS: positiveInt(21600),
-}).superRefine((cfg, ctx) => {
-  if ((cfg.ACME_TLS_CERT_FILE === undefined) !== (cfg.ACME_TLS_KEY_FILE === undefined)) {
-    ctx.addIssue({ code: 'custom', path: ['ACME_TLS_KEY_FILE'], message: 'ACME_TLS_CERT_FILE and ACME_TLS_KEY_FILE go together' });
-  }
-  if (cfg.ACME_PUBLIC_URL !== undefined) {
-    const u = new URL(cfg.ACME_PUBLIC_URL);
-    if (u.search || u.hash) ctx.addIssue({ code: 'custom', path: ['ACME_PUBLIC_URL'], message: 'must not carry a query or fragment' });
-  }
-  if (cfg.ACME_ARI_WINDOW_END_PERCENT <= cfg.ACME_ARI_WINDOW_START_PERCENT || cfg.ACME_ARI_WINDOW_END_PERCENT > 100) {
-    ctx.addIssue({ code: 'custom', path: ['ACME_ARI_WINDOW_END_PERCENT'], message: 'must be above ACME_ARI_WINDOW_START_PERCENT and at most 100' });
-  }
-  if (cfg.ACME_EAB_KEYS !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(cfg.ACME_EAB_KEYS.reveal());
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: 'expected JSON {"kid": "base64url key"}' });
-      return;
+export const acmeConfigSchema = z
+  .object({
+    ACME_LISTEN: listenAddress('127.0.0.1:4000'),
+    ...frontendConfigShape,
+    /** Base of every URL returned and of every JWS `url` checked (acme2certifier `url_prefix`); never the Host header. */
+    ACME_PUBLIC_URL: urlString(['http', 'https']).optional(),
+    /** Serve HTTPS with this PEM certificate chain and key (files); plain HTTP when absent. */
+    ACME_TLS_CERT_FILE: z.string().optional(),
+    ACME_TLS_KEY_FILE: z.string().optional(),
+    /** Directory meta (RFC 8555 §7.1.1): acme2certifier `tos_url`, `caaidentities`. */
+    ACME_TOS_URL: urlString(['http', 'https']).optional(),
+    ACME_WEBSITE: urlString(['http', 'https']).optional(),
+    ACME_CAA_IDENTITIES: commaList,
+    /** Template when the order names no profile (acme2certifier `template`). */
+    ACME_DEFAULT_TEMPLATE: z.string().min(1).default('WebServer'),
+    ACME_PROFILES: jsonObject('{"name": {"description": "…", "template": "…"}}', profilesSchema),
+    /** Default key policy at finalize; profiles may override. */
+    ACME_RSA_MIN_BITS: positiveInt(2048),
+    ACME_ALLOWED_CURVES: z
+      .string()
+      .default('P-256,P-384')
+      .transform((v, ctx) => {
+        const list = v.split(',').map((s) => s.trim());
+        for (const c of list)
+          if (!(CURVES as readonly string[]).includes(c)) ctx.addIssue({ code: 'custom', message: `unknown curve "${c}" (expected ${CURVES.join(', ')})` });
+        return list as (typeof CURVES)[number][];
+      }),
+    /** External account binding (RFC 8555 §7.3.4). */
+    ACME_EAB_REQUIRED: booleanString(false),
+    ACME_EAB_KEYS: optionalSecret(),
+    /** Limits and lifetimes */
+    ACME_IDENTIFIER_LIMIT: positiveInt(100),
+    ACME_NONCE_TTL_SECONDS: positiveInt(3600),
+    ACME_ORDER_LIFETIME_SECONDS: positiveInt(7 * 86400),
+    ACME_AUTHZ_LIFETIME_SECONDS: positiveInt(7 * 86400),
+    /** How long a valid authorization may be reused by the same account. */
+    ACME_AUTHZ_REUSE_SECONDS: positiveInt(30 * 86400),
+    /** Bounded waits: challenge POST for the validation, finalize for the certificate. */
+    ACME_CHALLENGE_WAIT_MS: positiveInt(2000),
+    ACME_FINALIZE_WAIT_MS: positiveInt(2000),
+    ACME_RETRY_AFTER_SECONDS: positiveInt(1),
+    /** Transient enrollment failures keep the order processing this long, then it is invalid. */
+    ACME_ORDER_MAX_PROCESSING_SECONDS: positiveInt(24 * 3600),
+    /** Challenge validation (acme2certifier `challenge_validation_timeout`, `dns_server_list`). */
+    ACME_VALIDATION_TIMEOUT_SECONDS: positiveInt(10),
+    ACME_VALIDATION_ATTEMPTS: positiveInt(3),
+    ACME_VALIDATION_BACKOFF_MS: positiveInt(1000),
+    ACME_VALIDATION_CONCURRENCY: positiveInt(16),
+    ACME_HTTP01_PORT: positiveInt(80),
+    ACME_TLSALPN01_PORT: positiveInt(443),
+    ACME_DNS_SERVERS: commaList,
+    /** ARI (RFC 9773): renewal window start/end as a fraction of the lifetime, and Retry-After. */
+    ACME_ARI_WINDOW_START_PERCENT: positiveInt(66),
+    ACME_ARI_WINDOW_END_PERCENT: positiveInt(80),
+    ACME_ARI_RETRY_AFTER_SECONDS: positiveInt(21600),
+  })
+  .superRefine((cfg, ctx) => {
+    if ((cfg.ACME_TLS_CERT_FILE === undefined) !== (cfg.ACME_TLS_KEY_FILE === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['ACME_TLS_KEY_FILE'], message: 'ACME_TLS_CERT_FILE and ACME_TLS_KEY_FILE go together' });
     }
-    const keys = eabKeysSchema.safeParse(parsed);
-    if (!keys.success) ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: 'expected JSON {"kid": "base64url key"}' });
-    else
-      for (const [kid, key] of Object.entries(keys.data)) {
-        if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(key.trim())) ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: `key of kid "${kid}" is not base64url` });
+    if (cfg.ACME_PUBLIC_URL !== undefined) {
+      const u = new URL(cfg.ACME_PUBLIC_URL);
+      if (u.search || u.hash) ctx.addIssue({ code: 'custom', path: ['ACME_PUBLIC_URL'], message: 'must not carry a query or fragment' });
+    }
+    if (cfg.ACME_ARI_WINDOW_END_PERCENT <= cfg.ACME_ARI_WINDOW_START_PERCENT || cfg.ACME_ARI_WINDOW_END_PERCENT > 100) {
+      ctx.addIssue({ code: 'custom', path: ['ACME_ARI_WINDOW_END_PERCENT'], message: 'must be above ACME_ARI_WINDOW_START_PERCENT and at most 100' });
+    }
+    if (cfg.ACME_EAB_KEYS !== undefined) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(cfg.ACME_EAB_KEYS.reveal());
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: 'expected JSON {"kid": "base64url key"}' });
+        return;
       }
-  }
-  if (cfg.ACME_EAB_REQUIRED && cfg.ACME_EAB_KEYS === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: 'missing; required when ACME_EAB_REQUIRED=true' });
-  }
-});
+      const keys = eabKeysSchema.safeParse(parsed);
+      if (!keys.success) ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: 'expected JSON {"kid": "base64url key"}' });
+      else
+        for (const [kid, key] of Object.entries(keys.data)) {
+          if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(key.trim()))
+            ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: `key of kid "${kid}" is not base64url` });
+        }
+    }
+    if (cfg.ACME_EAB_REQUIRED && cfg.ACME_EAB_KEYS === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: 'missing; required when ACME_EAB_REQUIRED=true' });
+    }
+  });
 
 export type AcmeConfig = z.output<typeof acmeConfigSchema>;
 

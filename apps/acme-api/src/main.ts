@@ -5,7 +5,10 @@ import { loadAcmeConfig } from './config.js';
 
 runMain('acme-api', async () => {
   const config = loadAcmeConfig();
-  const https = config.ACME_TLS_CERT_FILE && config.ACME_TLS_KEY_FILE ? { cert: readFileSync(config.ACME_TLS_CERT_FILE), key: readFileSync(config.ACME_TLS_KEY_FILE) } : undefined;
+  const https =
+    config.ACME_TLS_CERT_FILE && config.ACME_TLS_KEY_FILE
+      ? { cert: readFileSync(config.ACME_TLS_CERT_FILE), key: readFileSync(config.ACME_TLS_KEY_FILE) }
+      : undefined;
   await bootFrontend({
     app: 'acme-api',
     protocol: 'acme',

@@ -28,7 +28,16 @@ describe(`${AcmeServer.name} deployed`, () => {
       const ca = await createRootCa({ subject: 'CN=acme-api test TLS CA', key: 'p256' });
       const keys = await generateKeyPair('p256');
       const issued = await ca.issue({
-        csr: (await buildCsr({ subject: 'CN=localhost', keys, sans: [{ type: 'dns', value: 'localhost' }, { type: 'ip', value: '127.0.0.1' }] })).der,
+        csr: (
+          await buildCsr({
+            subject: 'CN=localhost',
+            keys,
+            sans: [
+              { type: 'dns', value: 'localhost' },
+              { type: 'ip', value: '127.0.0.1' },
+            ],
+          })
+        ).der,
         validityDays: 1,
         keyUsages: ['digitalSignature'],
         extendedKeyUsages: ['1.3.6.1.5.5.7.3.1'],
@@ -49,32 +58,78 @@ describe(`${AcmeServer.name} deployed`, () => {
       await stack?.close();
     }, TIMEOUT);
 
-    it('serves lego over HTTPS: the directory fetched from 127.0.0.1 names https://localhost, and every JWS url checks against it', async () => {
-      const directoryAt127 = stack.replicas[0]!.directoryUrl;
-      expect(directoryAt127).toMatch(/^https:\/\/127\.0\.0\.1:/);
-      const dir = join(stack.dir, 'lego-https');
-      const res = await run('lego', ['--server', directoryAt127, '--accept-tos', '-m', 'peers@example.org', '--path', dir, '--http', '--http.port', `127.0.0.1:${httpPort}`, '-d', 'https-lego.test', 'run'], {
-        LEGO_CA_CERTIFICATES: join(tlsDir, 'ca.pem'),
-      });
-      expect(res.output).toContain('Server responded with a certificate');
-      expect(res.output).toContain(`https://localhost:${stack.replicas[0]!.port}/acme/`);
-      const result = await verifyCertificate(stack.caPemFile, join(dir, 'certificates', 'https-lego.test.crt'));
-      expect(result.output).toMatch(/: OK/);
-      expect(result.sans).toEqual(['https-lego.test']);
-    }, TIMEOUT);
+    it(
+      'serves lego over HTTPS: the directory fetched from 127.0.0.1 names https://localhost, and every JWS url checks against it',
+      async () => {
+        const directoryAt127 = stack.replicas[0]!.directoryUrl;
+        expect(directoryAt127).toMatch(/^https:\/\/127\.0\.0\.1:/);
+        const dir = join(stack.dir, 'lego-https');
+        const res = await run(
+          'lego',
+          [
+            '--server',
+            directoryAt127,
+            '--accept-tos',
+            '-m',
+            'peers@example.org',
+            '--path',
+            dir,
+            '--http',
+            '--http.port',
+            `127.0.0.1:${httpPort}`,
+            '-d',
+            'https-lego.test',
+            'run',
+          ],
+          {
+            LEGO_CA_CERTIFICATES: join(tlsDir, 'ca.pem'),
+          },
+        );
+        expect(res.output).toContain('Server responded with a certificate');
+        expect(res.output).toContain(`https://localhost:${stack.replicas[0]!.port}/acme/`);
+        const result = await verifyCertificate(stack.caPemFile, join(dir, 'certificates', 'https-lego.test.crt'));
+        expect(result.output).toMatch(/: OK/);
+        expect(result.sans).toEqual(['https-lego.test']);
+      },
+      TIMEOUT,
+    );
 
-    it('serves certbot over HTTPS with the same public name', async () => {
-      const dir = join(stack.dir, 'certbot-https');
-      const res = await run('certbot', [
-        'certonly', '--standalone', '--http-01-address', '127.0.0.1', '--http-01-port', String(httpPort), '--server', stack.replicas[0]!.directoryUrl,
-        '-d', 'https-certbot.test', '--register-unsafely-without-email', '--agree-tos', '--non-interactive',
-        '--config-dir', `${dir}/config`, '--work-dir', `${dir}/work`, '--logs-dir', `${dir}/logs`,
-      ], { REQUESTS_CA_BUNDLE: join(tlsDir, 'ca.pem') });
-      expect(res.output).toContain('Successfully received certificate');
-      const result = await verifyCertificate(stack.caPemFile, `${dir}/config/live/https-certbot.test/cert.pem`);
-      expect(result.output).toMatch(/: OK/);
-      expect(result.sans).toEqual(['https-certbot.test']);
-    }, TIMEOUT);
+    it(
+      'serves certbot over HTTPS with the same public name',
+      async () => {
+        const dir = join(stack.dir, 'certbot-https');
+        const res = await run(
+          'certbot',
+          [
+            'certonly',
+            '--standalone',
+            '--http-01-address',
+            '127.0.0.1',
+            '--http-01-port',
+            String(httpPort),
+            '--server',
+            stack.replicas[0]!.directoryUrl,
+            '-d',
+            'https-certbot.test',
+            '--register-unsafely-without-email',
+            '--agree-tos',
+            '--non-interactive',
+            '--config-dir',
+            `${dir}/config`,
+            '--work-dir',
+            `${dir}/work`,
+            '--logs-dir',
+            `${dir}/logs`,
+          ],
+          { REQUESTS_CA_BUNDLE: join(tlsDir, 'ca.pem') },
+        );
+        expect(res.output).toContain('Successfully received certificate');
+        const result = await verifyCertificate(stack.caPemFile, `${dir}/config/live/https-certbot.test/cert.pem`);
+        expect(result.output).toMatch(/: OK/);
+        expect(result.sans).toEqual(['https-certbot.test']);
+      },
+      TIMEOUT,
+    );
   });
 
   describe('as two replicas with two workers', () => {
@@ -85,7 +140,12 @@ describe(`${AcmeServer.name} deployed`, () => {
 
     beforeAll(async () => {
       httpPort = await freePort();
-      stack = await startInteropStack(database, { replicas: 2, workers: 2, env: { ACME_HTTP01_PORT: String(httpPort) }, publicBase: () => 'http://acme.example.test' });
+      stack = await startInteropStack(database, {
+        replicas: 2,
+        workers: 2,
+        env: { ACME_HTTP01_PORT: String(httpPort) },
+        publicBase: () => 'http://acme.example.test',
+      });
       sut = new AcmeTestClient(stack.replicas[0]!.directoryUrl, stack.publicBase);
       sut.origins = stack.replicas.map((r) => `http://127.0.0.1:${r.port}`);
       await sut.init();
@@ -97,25 +157,29 @@ describe(`${AcmeServer.name} deployed`, () => {
       await stack?.close();
     }, TIMEOUT);
 
-    it('issues while every request goes to the other replica than the one before (nonces, orders, validations shared)', async () => {
-      expect((await sut.newAccount()).status).toBe(201);
-      for (const name of ['replica1.test', 'replica2.test', 'replica3.test']) {
-        const order = await sut.newOrder([{ type: 'dns', value: name }]);
-        expect(order.status).toBe(201);
-        const authzUrl = (order.body['authorizations'] as string[])[0] as string;
-        const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string }[]).find((c) => c.type === 'http-01')!;
-        await sut.post(challenge.url, {});
-        expect((await sut.pollUntil(authzUrl, ['pending'])).body['status']).toBe('valid');
-        const finalized = await sut.post(order.body['finalize'] as string, { csr: (await makeCsr([name])).toString('base64url') });
-        const valid = await sut.pollUntil(finalized.headers.get('location') as string, ['processing'], 120_000);
-        expect(valid.body['status']).toBe('valid');
-        const pem = (await sut.post(valid.body['certificate'] as string, '')).text;
-        const file = join(stack.dir, `${name}.pem`);
-        await writeFile(file, pem);
-        const result = await verifyCertificate(stack.caPemFile, file);
-        expect(result.output).toMatch(/: OK/);
-        expect(result.sans).toEqual([name]);
-      }
-    }, TIMEOUT);
+    it(
+      'issues while every request goes to the other replica than the one before (nonces, orders, validations shared)',
+      async () => {
+        expect((await sut.newAccount()).status).toBe(201);
+        for (const name of ['replica1.test', 'replica2.test', 'replica3.test']) {
+          const order = await sut.newOrder([{ type: 'dns', value: name }]);
+          expect(order.status).toBe(201);
+          const authzUrl = (order.body['authorizations'] as string[])[0] as string;
+          const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string }[]).find((c) => c.type === 'http-01')!;
+          await sut.post(challenge.url, {});
+          expect((await sut.pollUntil(authzUrl, ['pending'])).body['status']).toBe('valid');
+          const finalized = await sut.post(order.body['finalize'] as string, { csr: (await makeCsr([name])).toString('base64url') });
+          const valid = await sut.pollUntil(finalized.headers.get('location') as string, ['processing'], 120_000);
+          expect(valid.body['status']).toBe('valid');
+          const pem = (await sut.post(valid.body['certificate'] as string, '')).text;
+          const file = join(stack.dir, `${name}.pem`);
+          await writeFile(file, pem);
+          const result = await verifyCertificate(stack.caPemFile, file);
+          expect(result.output).toMatch(/: OK/);
+          expect(result.sans).toEqual([name]);
+        }
+      },
+      TIMEOUT,
+    );
   });
 });

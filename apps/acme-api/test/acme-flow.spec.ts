@@ -13,7 +13,13 @@ describe(AcmeServer.name, () => {
     let sut: AcmeTestClient;
 
     beforeAll(async () => {
-      stack = await startAcmeStack(database, { ACME_PROFILES: JSON.stringify({ approval: { description: 'held for approval', template: 'Pending' }, denied: { template: 'Denied' }, flaky: { template: 'Flaky' } }) });
+      stack = await startAcmeStack(database, {
+        ACME_PROFILES: JSON.stringify({
+          approval: { description: 'held for approval', template: 'Pending' },
+          denied: { template: 'Denied' },
+          flaky: { template: 'Flaky' },
+        }),
+      });
     });
     afterAll(async () => {
       await stack?.close();
@@ -32,7 +38,9 @@ describe(AcmeServer.name, () => {
         if (type === 'http-01') stack.http01.tokens.set(challenge.token, keyAuth);
         if (type === 'dns-01') {
           const { createHash } = await import('node:crypto');
-          stack.dns.setTxt(`_acme-challenge.${(authz.body['identifier'] as { value: string }).value}`, [createHash('sha256').update(keyAuth).digest('base64url')]);
+          stack.dns.setTxt(`_acme-challenge.${(authz.body['identifier'] as { value: string }).value}`, [
+            createHash('sha256').update(keyAuth).digest('base64url'),
+          ]);
         }
         const answered = await sut.post(challenge.url, {});
         expect(answered.status).toBe(200);
@@ -41,7 +49,10 @@ describe(AcmeServer.name, () => {
     }
 
     async function issue(names: string[], extra: Record<string, unknown> = {}, type = 'http-01'): Promise<AcmeResponse> {
-      const order = await sut.newOrder(names.map((value) => ({ type: 'dns', value })), extra);
+      const order = await sut.newOrder(
+        names.map((value) => ({ type: 'dns', value })),
+        extra,
+      );
       expect(order.status).toBe(201);
       await authorize(order, type);
       const orderUrl = order.headers.get('location') as string;
@@ -95,14 +106,21 @@ describe(AcmeServer.name, () => {
       const finalized = await issue(['deny.example.test'], { profile: 'denied' });
       const order = await sut.pollUntil(finalized.headers.get('location') as string, ['processing']);
       expect(order.body['status']).toBe('invalid');
-      expect(order.body['error']).toMatchObject({ type: 'urn:ietf:params:acme:error:unauthorized', detail: expect.stringContaining('Denied by Policy Module') });
+      expect(order.body['error']).toMatchObject({
+        type: 'urn:ietf:params:acme:error:unauthorized',
+        detail: expect.stringContaining('Denied by Policy Module'),
+      });
     });
 
     it('keeps the order processing through a transient failure and issues on the resubmission', async () => {
       const finalized = await issue(['flaky.example.test'], { profile: 'flaky' });
       const order = await sut.pollUntil(finalized.headers.get('location') as string, ['processing']);
       expect(order.body['status']).toBe('valid');
-      expect(stack.ca.submitted.filter((j) => j.requestKey.startsWith((finalized.headers.get('location') as string).split('/').pop() as string)).map((j) => j.requestKey.replace(/^[^.]+/, ''))).toEqual(['', '.r1']);
+      expect(
+        stack.ca.submitted
+          .filter((j) => j.requestKey.startsWith((finalized.headers.get('location') as string).split('/').pop() as string))
+          .map((j) => j.requestKey.replace(/^[^.]+/, '')),
+      ).toEqual(['', '.r1']);
     });
 
     it('answers renewalInfo (ARI) for an issued certificate', async () => {

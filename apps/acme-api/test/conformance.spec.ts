@@ -50,7 +50,9 @@ describe(RequestVerifier.name, () => {
     async function readyOrder(names: string[]): Promise<AcmeResponse> {
       const order = await sut.newOrder(names.map((value) => ({ type: 'dns', value })));
       for (const authzUrl of order.body['authorizations'] as string[]) {
-        const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string; token: string }[]).find((c) => c.type === 'http-01')!;
+        const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string; token: string }[]).find(
+          (c) => c.type === 'http-01',
+        )!;
         stack.http01.tokens.set(challenge.token, sut.keyAuthorization(challenge.token));
         await sut.post(challenge.url, {});
         await sut.pollUntil(authzUrl, ['pending']);
@@ -62,8 +64,12 @@ describe(RequestVerifier.name, () => {
       it('lists every resource under the public base URL, never the Host header', async () => {
         const res = await fetch(stack.directoryUrl, { headers: { host: 'evil.example' } });
         const body = (await res.json()) as Record<string, unknown>;
-        for (const k of ['newNonce', 'newAccount', 'newOrder', 'revokeCert', 'keyChange', 'renewalInfo']) expect(body[k]).toMatch(/^http:\/\/acme\.test\.invalid:4000\//);
-        expect(body['meta']).toEqual({ externalAccountRequired: false, profiles: { p384only: 'AD CS template WebServer', rsa3072: 'AD CS template WebServer' } });
+        for (const k of ['newNonce', 'newAccount', 'newOrder', 'revokeCert', 'keyChange', 'renewalInfo'])
+          expect(body[k]).toMatch(/^http:\/\/acme\.test\.invalid:4000\//);
+        expect(body['meta']).toEqual({
+          externalAccountRequired: false,
+          profiles: { p384only: 'AD CS template WebServer', rsa3072: 'AD CS template WebServer' },
+        });
       });
 
       it('answers HEAD newNonce 200 and GET 204, both with a nonce and no-store', async () => {
@@ -107,7 +113,14 @@ describe(RequestVerifier.name, () => {
 
       it('refuses the general JWS serialization and an unprotected header', async () => {
         const jws = signJws(sut.key, { alg: 'ES256', kid: sut.kid, nonce: await sut.nonce(), url: url('newOrder') }, {});
-        expectProblem(await sut.post(url('newOrder'), {}, { rawBody: JSON.stringify({ payload: jws.payload, signatures: [{ protected: jws.protected, signature: jws.signature }] }) }), 'malformed');
+        expectProblem(
+          await sut.post(
+            url('newOrder'),
+            {},
+            { rawBody: JSON.stringify({ payload: jws.payload, signatures: [{ protected: jws.protected, signature: jws.signature }] }) },
+          ),
+          'malformed',
+        );
         expectProblem(await sut.post(url('newOrder'), {}, { rawBody: JSON.stringify({ ...jws, header: { kid: sut.kid } }) }), 'malformed');
       });
 
@@ -168,29 +181,28 @@ describe(RequestVerifier.name, () => {
       it.each(['HS256', 'HS384', 'HS512'] as const)('binds an external account with %s and an unpadded base64url key', async (alg) => {
         const other = new AcmeTestClient(stack.directoryUrl, stack.baseUrl);
         other.directory = sut.directory;
-        const res = await other.newAccount({ termsOfServiceAgreed: true, externalAccountBinding: eabJws('kid-1', EAB_KEY, other.key.jwk, url('newAccount'), alg) });
+        const res = await other.newAccount({
+          termsOfServiceAgreed: true,
+          externalAccountBinding: eabJws('kid-1', EAB_KEY, other.key.jwk, url('newAccount'), alg),
+        });
         expect(res.status).toBe(201);
       });
 
       it.each([
-        ['a wrong MAC', () => eabJws('kid-1', Buffer.from('wrong'), {}, ''), 'unauthorized'],
-        ['an unknown kid', () => eabJws('kid-9', EAB_KEY, {}, ''), 'unauthorized'],
-        ['another url', () => eabJws('kid-1', EAB_KEY, {}, 'http://acme.test.invalid:4000/acme/new-order'), 'unauthorized'],
-        ['a nonce', () => eabJws('kid-1', EAB_KEY, {}, '', 'HS256', { nonce: 'x' }), 'malformed'],
-        ['a non-MAC algorithm', () => eabJws('kid-1', EAB_KEY, {}, '', 'HS256', { alg: 'ES256' }), 'badSignatureAlgorithm'],
-        ['another key in the payload', () => eabJws('kid-1', EAB_KEY, newKey().jwk, ''), 'unauthorized'],
+        ['a wrong MAC', (jwk: Record<string, string>, u: string) => eabJws('kid-1', Buffer.from('wrong'), jwk, u), 'unauthorized'],
+        ['an unknown kid', (jwk: Record<string, string>, u: string) => eabJws('kid-9', EAB_KEY, jwk, u), 'unauthorized'],
+        ['another url', (jwk: Record<string, string>) => eabJws('kid-1', EAB_KEY, jwk, 'http://acme.test.invalid:4000/acme/new-order'), 'unauthorized'],
+        ['a nonce', (jwk: Record<string, string>, u: string) => eabJws('kid-1', EAB_KEY, jwk, u, 'HS256', { nonce: 'x' }), 'malformed'],
+        [
+          'a non-MAC algorithm',
+          (jwk: Record<string, string>, u: string) => eabJws('kid-1', EAB_KEY, jwk, u, 'HS256', { alg: 'ES256' }),
+          'badSignatureAlgorithm',
+        ],
+        ['another key in the payload', (_jwk: Record<string, string>, u: string) => eabJws('kid-1', EAB_KEY, newKey().jwk, u), 'unauthorized'],
       ])('refuses an external account binding with %s', async (_what, make, type) => {
         const other = new AcmeTestClient(stack.directoryUrl, stack.baseUrl);
         other.directory = sut.directory;
-        const base = make();
-        // Fill in the account key and URL unless the case is about them.
-        const header = JSON.parse(Buffer.from(base.protected, 'base64url').toString()) as Record<string, unknown>;
-        const payload = JSON.parse(Buffer.from(base.payload, 'base64url').toString()) as Record<string, string>;
-        const eab = eabJws(header['kid'] as string, _what === 'a wrong MAC' ? Buffer.from('wrong') : EAB_KEY, Object.keys(payload).length ? payload : other.key.jwk, (header['url'] as string) || url('newAccount'), 'HS256', {
-          ...(header['nonce'] ? { nonce: header['nonce'] } : {}),
-          ...(header['alg'] !== 'HS256' ? { alg: header['alg'] } : {}),
-        });
-        expectProblem(await other.newAccount({ termsOfServiceAgreed: true, externalAccountBinding: eab }), type);
+        expectProblem(await other.newAccount({ termsOfServiceAgreed: true, externalAccountBinding: make(other.key.jwk, url('newAccount')) }), type);
       });
 
       it('rolls the account key over, after which only the new key signs', async () => {
@@ -203,11 +215,34 @@ describe(RequestVerifier.name, () => {
       });
 
       it.each([
-        ['a nonce in the inner JWS', (k: AcmeKey, c: AcmeTestClient) => signJws(k, { alg: 'ES256', jwk: k.jwk, url: c.directory['keyChange'], nonce: 'x' }, { account: c.kid, oldKey: c.key.jwk }), 'malformed'],
-        ['an inner url other than the outer', (k: AcmeKey, c: AcmeTestClient) => signJws(k, { alg: 'ES256', jwk: k.jwk, url: c.directory['newOrder'] }, { account: c.kid, oldKey: c.key.jwk }), 'malformed'],
-        ['a wrong oldKey', (k: AcmeKey, c: AcmeTestClient) => signJws(k, { alg: 'ES256', jwk: k.jwk, url: c.directory['keyChange'] }, { account: c.kid, oldKey: newKey().jwk }), 'unauthorized'],
-        ['another account', (k: AcmeKey, c: AcmeTestClient) => signJws(k, { alg: 'ES256', jwk: k.jwk, url: c.directory['keyChange'] }, { account: `${c.kid}x`, oldKey: c.key.jwk }), 'unauthorized'],
-        ['the current key as the new key', (_k: AcmeKey, c: AcmeTestClient) => signJws(c.key, { alg: 'ES256', jwk: c.key.jwk, url: c.directory['keyChange'] }, { account: c.kid, oldKey: c.key.jwk }), 'malformed'],
+        [
+          'a nonce in the inner JWS',
+          (k: AcmeKey, c: AcmeTestClient) =>
+            signJws(k, { alg: 'ES256', jwk: k.jwk, url: c.directory['keyChange'], nonce: 'x' }, { account: c.kid, oldKey: c.key.jwk }),
+          'malformed',
+        ],
+        [
+          'an inner url other than the outer',
+          (k: AcmeKey, c: AcmeTestClient) => signJws(k, { alg: 'ES256', jwk: k.jwk, url: c.directory['newOrder'] }, { account: c.kid, oldKey: c.key.jwk }),
+          'malformed',
+        ],
+        [
+          'a wrong oldKey',
+          (k: AcmeKey, c: AcmeTestClient) => signJws(k, { alg: 'ES256', jwk: k.jwk, url: c.directory['keyChange'] }, { account: c.kid, oldKey: newKey().jwk }),
+          'unauthorized',
+        ],
+        [
+          'another account',
+          (k: AcmeKey, c: AcmeTestClient) =>
+            signJws(k, { alg: 'ES256', jwk: k.jwk, url: c.directory['keyChange'] }, { account: `${c.kid}x`, oldKey: c.key.jwk }),
+          'unauthorized',
+        ],
+        [
+          'the current key as the new key',
+          (_k: AcmeKey, c: AcmeTestClient) =>
+            signJws(c.key, { alg: 'ES256', jwk: c.key.jwk, url: c.directory['keyChange'] }, { account: c.kid, oldKey: c.key.jwk }),
+          'malformed',
+        ],
       ])('refuses a key change with %s', async (_what, make, type) => {
         expectProblem(await sut.post(url('keyChange'), make(newKey(), sut)), type);
       });
@@ -290,7 +325,11 @@ describe(RequestVerifier.name, () => {
 
       it('answers orderNotReady to a finalize before the authorizations are valid', async () => {
         const order = await sut.newOrder([{ type: 'dns', value: 'early.example.test' }]);
-        expectProblem(await sut.post(order.body['finalize'] as string, { csr: (await makeCsr(['early.example.test'])).toString('base64url') }), 'orderNotReady', 403);
+        expectProblem(
+          await sut.post(order.body['finalize'] as string, { csr: (await makeCsr(['early.example.test'])).toString('base64url') }),
+          'orderNotReady',
+          403,
+        );
       });
 
       it('requires the challenge response to be {} and deactivates an authorization on request', async () => {
@@ -306,12 +345,16 @@ describe(RequestVerifier.name, () => {
       it('makes the challenge and order invalid with incorrectResponse when http-01 serves the wrong value', async () => {
         const order = await sut.newOrder([{ type: 'dns', value: 'wrong.example.test' }]);
         const authzUrl = (order.body['authorizations'] as string[])[0] as string;
-        const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string; token: string }[]).find((c) => c.type === 'http-01')!;
+        const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string; token: string }[]).find(
+          (c) => c.type === 'http-01',
+        )!;
         stack.http01.tokens.set(challenge.token, 'not-the-key-authorization');
         await sut.post(challenge.url, {});
         const authz = await sut.pollUntil(authzUrl, ['pending']);
         expect(authz.body['status']).toBe('invalid');
-        expect((authz.body['challenges'] as { type: string; error?: { type: string } }[]).find((c) => c.type === 'http-01')?.error?.type).toBe(P + 'incorrectResponse');
+        expect((authz.body['challenges'] as { type: string; error?: { type: string } }[]).find((c) => c.type === 'http-01')?.error?.type).toBe(
+          P + 'incorrectResponse',
+        );
         expect((await sut.post(order.headers.get('location') as string, '')).body['status']).toBe('invalid');
       });
 
@@ -321,7 +364,9 @@ describe(RequestVerifier.name, () => {
         const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string }[]).find((c) => c.type === 'tls-alpn-01')!;
         await sut.post(challenge.url, {});
         const authz = await sut.pollUntil(authzUrl, ['pending']);
-        expect((authz.body['challenges'] as { type: string; error?: { type: string } }[]).find((c) => c.type === 'tls-alpn-01')?.error?.type).toBe(P + 'connection');
+        expect((authz.body['challenges'] as { type: string; error?: { type: string } }[]).find((c) => c.type === 'tls-alpn-01')?.error?.type).toBe(
+          P + 'connection',
+        );
       });
     });
 
@@ -329,8 +374,31 @@ describe(RequestVerifier.name, () => {
       it.each([
         ['names other than the order', () => makeCsr(['csr.example.test', 'extra.example.test']), 'names must equal'],
         ['a missing name', () => makeCsr(['other.example.test']), 'names must equal'],
-        ['an e-mail SAN', async () => Buffer.from((await buildCsr({ subject: '', keys: await generateKeyPair('p256'), sans: [{ type: 'dns', value: 'csr.example.test' }, { type: 'email', value: 'a@example.test' }] })).der), 'email'],
-        ['a SHA-1 signature', async () => Buffer.from((await buildCsr({ subject: '', keys: await generateKeyPair('rsa2048'), hash: 'SHA-1', sans: [{ type: 'dns', value: 'csr.example.test' }] })).der), 'signature algorithm'],
+        [
+          'an e-mail SAN',
+          async () =>
+            Buffer.from(
+              (
+                await buildCsr({
+                  subject: '',
+                  keys: await generateKeyPair('p256'),
+                  sans: [
+                    { type: 'dns', value: 'csr.example.test' },
+                    { type: 'email', value: 'a@example.test' },
+                  ],
+                })
+              ).der,
+            ),
+          'email',
+        ],
+        [
+          'a SHA-1 signature',
+          async () =>
+            Buffer.from(
+              (await buildCsr({ subject: '', keys: await generateKeyPair('rsa2048'), hash: 'SHA-1', sans: [{ type: 'dns', value: 'csr.example.test' }] })).der,
+            ),
+          'signature algorithm',
+        ],
         ['bytes that are no CSR', () => Promise.resolve(Buffer.from('3003020100', 'hex')), 'CSR rejected'],
       ])('refuses a CSR with %s as badCSR', async (_what, make, detail) => {
         const order = await readyOrder(['csr.example.test']);
@@ -366,7 +434,9 @@ describe(RequestVerifier.name, () => {
       ] as const)('applies the key policy of profile %s', async (profile, keyKind, detail) => {
         const order = await sut.newOrder([{ type: 'dns', value: `${profile}.example.test` }], { profile });
         for (const authzUrl of order.body['authorizations'] as string[]) {
-          const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string; token: string }[]).find((c) => c.type === 'http-01')!;
+          const challenge = ((await sut.post(authzUrl, '')).body['challenges'] as { type: string; url: string; token: string }[]).find(
+            (c) => c.type === 'http-01',
+          )!;
           stack.http01.tokens.set(challenge.token, sut.keyAuthorization(challenge.token));
           await sut.post(challenge.url, {});
           await sut.pollUntil(authzUrl, ['pending']);
@@ -409,12 +479,19 @@ describe(RequestVerifier.name, () => {
           await client.newAccount();
           const order = await client.newOrder([{ type: 'dns', value: 'alpn.example.test' }]);
           const authzUrl = (order.body['authorizations'] as string[])[0] as string;
-          const challenge = ((await client.post(authzUrl, '')).body['challenges'] as { type: string; url: string; token: string }[]).find((c) => c.type === 'tls-alpn-01')!;
-          server.setSecureContext({ ...(await alpnCertificate('alpn.example.test', right ? client.keyAuthorization(challenge.token) : 'other')), ALPNProtocols: ['acme-tls/1'] } as Parameters<TlsServer['setSecureContext']>[0]);
+          const challenge = ((await client.post(authzUrl, '')).body['challenges'] as { type: string; url: string; token: string }[]).find(
+            (c) => c.type === 'tls-alpn-01',
+          )!;
+          server.setSecureContext({
+            ...(await alpnCertificate('alpn.example.test', right ? client.keyAuthorization(challenge.token) : 'other')),
+            ALPNProtocols: ['acme-tls/1'],
+          } as Parameters<TlsServer['setSecureContext']>[0]);
           expect((await client.post(challenge.url, {})).status).toBe(200);
           const authz = await client.pollUntil(authzUrl, ['pending']);
           expect(authz.body['status']).toBe(status);
-          expect((authz.body['challenges'] as { type: string; error?: { type: string } }[]).find((c) => c.type === 'tls-alpn-01')?.error?.type).toBe(problem && P + problem);
+          expect((authz.body['challenges'] as { type: string; error?: { type: string } }[]).find((c) => c.type === 'tls-alpn-01')?.error?.type).toBe(
+            problem && P + problem,
+          );
         } finally {
           await alpnStack.close();
         }

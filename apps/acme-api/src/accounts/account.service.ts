@@ -36,12 +36,21 @@ export class AccountService {
     if (payload['onlyReturnExisting'] === true) throw new AcmeProblem('accountDoesNotExist', 'no account exists with this key');
     const contact = parseContacts(payload['contact']);
     const agreed = payload['termsOfServiceAgreed'] === true;
-    if (this.options.termsOfService && !agreed) throw malformed(`you must agree to the terms of service at ${this.options.termsOfService} (termsOfServiceAgreed: true)`);
+    if (this.options.termsOfService && !agreed)
+      throw malformed(`you must agree to the terms of service at ${this.options.termsOfService} (termsOfServiceAgreed: true)`);
     let eabKid: string | null = null;
     const eab = payload['externalAccountBinding'];
     if (eab !== undefined) eabKid = verifyExternalAccountBinding(eab, request.key.thumbprint, request.url, this.options.eabKeys);
-    else if (this.options.eabRequired) throw new AcmeProblem('externalAccountRequired', 'this server requires an external account binding (externalAccountBinding)');
-    const { created, account } = await this.accounts.create({ id: newId(), jwk: request.key.jwk, jwkThumbprint: request.key.thumbprint, contact, termsOfServiceAgreed: agreed, eabKid });
+    else if (this.options.eabRequired)
+      throw new AcmeProblem('externalAccountRequired', 'this server requires an external account binding (externalAccountBinding)');
+    const { created, account } = await this.accounts.create({
+      id: newId(),
+      jwk: request.key.jwk,
+      jwkThumbprint: request.key.thumbprint,
+      contact,
+      termsOfServiceAgreed: agreed,
+      eabKid,
+    });
     return this.accountReply(created ? 201 : 200, account);
   }
 
@@ -89,7 +98,10 @@ export class AccountService {
       case 'changed':
         return this.accountReply(200, result.account);
       case 'conflict':
-        throw new AcmeProblem('malformed', 'the new key is already in use by another account', { status: 409, headers: { location: this.urls.account(result.holder.id) } });
+        throw new AcmeProblem('malformed', 'the new key is already in use by another account', {
+          status: 409,
+          headers: { location: this.urls.account(result.holder.id) },
+        });
       case 'stale':
         throw unauthorized('the account key changed meanwhile');
     }
@@ -99,4 +111,3 @@ export class AccountService {
     return json(status, accountView(this.urls, account), { location: this.urls.account(account.id) });
   }
 }
-

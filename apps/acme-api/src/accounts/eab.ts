@@ -11,7 +11,9 @@ export function verifyExternalAccountBinding(value: unknown, accountThumbprint: 
   const jws = parseFlattenedJws(value, 'externalAccountBinding');
   const { header } = jws;
   if (!(header.alg in HMAC_ALGORITHMS)) {
-    throw new AcmeProblem('badSignatureAlgorithm', `externalAccountBinding alg ${header.alg} is not a MAC algorithm`, { algorithms: Object.keys(HMAC_ALGORITHMS) });
+    throw new AcmeProblem('badSignatureAlgorithm', `externalAccountBinding alg ${header.alg} is not a MAC algorithm`, {
+      algorithms: Object.keys(HMAC_ALGORITHMS),
+    });
   }
   if (header.nonce !== undefined) throw malformed('externalAccountBinding must not carry a nonce');
   if (header.jwk !== undefined) throw malformed('externalAccountBinding must not carry a jwk header');

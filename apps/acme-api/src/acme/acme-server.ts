@@ -14,7 +14,7 @@ import type { ChallengeValidator } from '../validation/outcome.js';
 import { ValidationResolver } from '../validation/resolver.js';
 import { TlsAlpn01Validator } from '../validation/tls-alpn01.js';
 import { ValidationQueue } from '../validation/validation.queue.js';
-import { AcmeUrls } from './urls.js';
+import { AcmeUrls, ROUTES } from './urls.js';
 
 /**
  * Composition root of the ACME server: everything built once from the configuration and the
@@ -51,7 +51,11 @@ export class AcmeServer {
     const timeoutMs = config.ACME_VALIDATION_TIMEOUT_SECONDS * 1000;
     const resolver = new ValidationResolver(config.ACME_DNS_SERVERS, timeoutMs);
     const validators = new Map<string, ChallengeValidator>(
-      [new Http01Validator(resolver, { port: config.ACME_HTTP01_PORT, timeoutMs }), new Dns01Validator(resolver), new TlsAlpn01Validator(resolver, { port: config.ACME_TLSALPN01_PORT, timeoutMs })].map((v) => [v.type, v]),
+      [
+        new Http01Validator(resolver, { port: config.ACME_HTTP01_PORT, timeoutMs }),
+        new Dns01Validator(resolver),
+        new TlsAlpn01Validator(resolver, { port: config.ACME_TLSALPN01_PORT, timeoutMs }),
+      ].map((v) => [v.type, v]),
     );
     this.validation = new ValidationQueue(orderRepo, accountRepo, validators, {
       connection: runtime.redis,
@@ -100,12 +104,12 @@ export class AcmeServer {
     const c = this.config;
     const profiles = this.policy.profiles();
     return {
-      newNonce: this.urls.of('/acme/new-nonce'),
-      newAccount: this.urls.of('/acme/new-account'),
-      newOrder: this.urls.of('/acme/new-order'),
-      revokeCert: this.urls.of('/acme/revoke-cert'),
-      keyChange: this.urls.of('/acme/key-change'),
-      renewalInfo: this.urls.of('/acme/renewal-info'),
+      newNonce: this.urls.of(ROUTES.newNonce),
+      newAccount: this.urls.of(ROUTES.newAccount),
+      newOrder: this.urls.of(ROUTES.newOrder),
+      revokeCert: this.urls.of(ROUTES.revokeCert),
+      keyChange: this.urls.of(ROUTES.keyChange),
+      renewalInfo: this.urls.of(ROUTES.renewalInfo),
       meta: {
         ...(c.ACME_TOS_URL ? { termsOfService: c.ACME_TOS_URL } : {}),
         ...(c.ACME_WEBSITE ? { website: c.ACME_WEBSITE } : {}),

@@ -32,7 +32,11 @@ export class CertificateStatusService {
     const from = Date.parse(cert.notBefore);
     const lifetime = Date.parse(cert.notAfter) - from;
     const at = (percent: number) => new Date(from + Math.floor((lifetime * percent) / 100)).toISOString();
-    return json(200, { suggestedWindow: { start: at(this.options.windowStartPercent), end: at(this.options.windowEndPercent) } }, { 'retry-after': String(this.options.retryAfterSeconds) });
+    return json(
+      200,
+      { suggestedWindow: { start: at(this.options.windowStartPercent), end: at(this.options.windowEndPercent) } },
+      { 'retry-after': String(this.options.retryAfterSeconds) },
+    );
   }
 
   /**

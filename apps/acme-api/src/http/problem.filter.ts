@@ -17,7 +17,8 @@ export class AcmeProblemFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<FastifyReply>();
     let problem: AcmeProblem;
     if (exception instanceof AcmeProblem) problem = exception;
-    else if (exception instanceof HttpException && exception.getStatus() < 500) problem = new AcmeProblem('malformed', exception.message, { status: exception.getStatus() });
+    else if (exception instanceof HttpException && exception.getStatus() < 500)
+      problem = new AcmeProblem('malformed', exception.message, { status: exception.getStatus() });
     else {
       this.server.logger.error({ err: exception }, 'unexpected error in an ACME request');
       problem = new AcmeProblem('serverInternal', 'internal error; the request can be retried');

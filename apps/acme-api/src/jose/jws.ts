@@ -60,7 +60,9 @@ export function verifyJwsSignature(jws: FlattenedJws, key: AccountKey): void {
     throw new AcmeProblem('badSignatureAlgorithm', `unsupported JWS algorithm ${alg}`, { algorithms: [...SUPPORTED_ALGORITHMS] });
   }
   if (alg !== key.alg) {
-    throw new AcmeProblem('badSignatureAlgorithm', `JWS algorithm ${alg} does not match the ${key.jwk['kty']} key (expected ${key.alg})`, { algorithms: [key.alg] });
+    throw new AcmeProblem('badSignatureAlgorithm', `JWS algorithm ${alg} does not match the ${key.jwk['kty']} key (expected ${key.alg})`, {
+      algorithms: [key.alg],
+    });
   }
   const signed = Buffer.from(`${jws.protectedB64}.${jws.payloadB64}`, 'ascii');
   let ok: boolean;

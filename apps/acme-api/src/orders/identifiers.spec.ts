@@ -20,14 +20,25 @@ describe(parseIdentifiers.name, () => {
   });
 
   it('refuses more identifiers than the limit as rejectedIdentifier', () => {
-    expect(() => parseIdentifiers([{ type: 'dns', value: 'a.example' }, { type: 'dns', value: 'b.example' }], 1)).toThrow(expect.objectContaining({ type: 'rejectedIdentifier' }));
+    expect(() =>
+      parseIdentifiers(
+        [
+          { type: 'dns', value: 'a.example' },
+          { type: 'dns', value: 'b.example' },
+        ],
+        1,
+      ),
+    ).toThrow(expect.objectContaining({ type: 'rejectedIdentifier' }));
   });
 });
 
 describe(dnsNameProblem.name, () => {
-  it.each(['example', 'a..example.com', '-a.example.com', 'a.example.com.', 'exa mple.com', 'a.b.123', '10.0.0.1', `${'a'.repeat(64)}.com`])('refuses %j', (name) => {
-    expect(dnsNameProblem(name)).toEqual(expect.any(String));
-  });
+  it.each(['example', 'a..example.com', '-a.example.com', 'a.example.com.', 'exa mple.com', 'a.b.123', '10.0.0.1', `${'a'.repeat(64)}.com`])(
+    'refuses %j',
+    (name) => {
+      expect(dnsNameProblem(name)).toEqual(expect.any(String));
+    },
+  );
   it.each(['example.com', 'xn--bcher-kva.example', 'a-b.c-d.example'])('accepts %j', (name) => {
     expect(dnsNameProblem(name)).toBeUndefined();
   });

@@ -51,7 +51,12 @@ export function parseIdentifiers(value: unknown, limit: number): ParsedIdentifie
   const seen = new Set<string>();
   const problems: Subproblem[] = [];
   for (const raw of value) {
-    if (typeof raw !== 'object' || raw === null || typeof (raw as Record<string, unknown>)['type'] !== 'string' || typeof (raw as Record<string, unknown>)['value'] !== 'string') {
+    if (
+      typeof raw !== 'object' ||
+      raw === null ||
+      typeof (raw as Record<string, unknown>)['type'] !== 'string' ||
+      typeof (raw as Record<string, unknown>)['value'] !== 'string'
+    ) {
       throw malformed('each identifier must be {"type": string, "value": string}');
     }
     const type = (raw as { type: string }).type;

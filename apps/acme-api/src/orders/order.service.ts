@@ -40,7 +40,7 @@ export class OrderService {
   constructor(
     private readonly orders: AcmeOrderRepository,
     private readonly runtime: Pick<FrontendRuntime, 'producer' | 'enrollments' | 'waitForResult'>,
-    private readonly validation: Pick<ValidationQueue, 'enqueue' | 'waitForChallenge'>,
+    private readonly validation: Pick<ValidationQueue, 'enqueueAndWait'>,
     private readonly policy: OrderPolicy,
     private readonly urls: AcmeUrls,
     private readonly options: OrderServiceOptions,
@@ -128,8 +128,7 @@ export class OrderService {
       if (Object.keys(payload).length !== 0) throw malformed('a challenge response must be the empty object {}');
       const usable = authz.status === 'pending' && Date.parse(authz.expires) > this.now().getTime();
       if (usable && (await this.orders.startChallenge(id))) {
-        await this.validation.enqueue(id);
-        challenge = (await this.validation.waitForChallenge(id, this.options.challengeWaitMs)) ?? challenge;
+        challenge = (await this.validation.enqueueAndWait(id, this.options.challengeWaitMs)) ?? challenge;
       } else {
         challenge = (await this.orders.getChallenge(id)) ?? challenge;
       }
@@ -146,7 +145,12 @@ export class OrderService {
     if (typeof payload['csr'] !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload['csr'])) throw malformed('csr must be base64url DER');
     const der = Buffer.from(payload['csr'], 'base64url');
     checkCsr({ der, identifiers: order.identifiers, accountSpki: request.key.spki, keyPolicy: this.policy.keyPolicyFor(order.profile) });
-    const processing = await this.orders.transitionOrder(id, ['ready'], { status: 'processing', csr: der.toString('base64'), enrollmentKey: id, processingSince: this.now().toISOString() });
+    const processing = await this.orders.transitionOrder(id, ['ready'], {
+      status: 'processing',
+      csr: der.toString('base64'),
+      enrollmentKey: id,
+      processingSince: this.now().toISOString(),
+    });
     if (!processing) throw new AcmeProblem('orderNotReady', 'order was finalized by another request');
     await this.submit(processing as ProcessingOrder, account, remoteAddress).catch((e: unknown) =>
       // The order stays processing; the next poll resubmits (the submission is idempotent).
@@ -179,7 +183,10 @@ export class OrderService {
       const failedAuthz = authzs.find((a) => a.status !== 'valid' && a.status !== 'pending');
       if (failedAuthz) {
         const cause = failedAuthz.challenges.find((c) => c.error)?.error;
-        const problem = new AcmeProblem('unauthorized', `authorization for ${failedAuthz.identifier.value} is ${failedAuthz.status}${cause ? `: ${cause.detail}` : ''}`);
+        const problem = new AcmeProblem(
+          'unauthorized',
+          `authorization for ${failedAuthz.identifier.value} is ${failedAuthz.status}${cause ? `: ${cause.detail}` : ''}`,
+        );
         return this.settle(order, ['pending'], 'invalid', problem);
       }
       if (authzs.length === order.authorizationIds.length && authzs.every((a) => a.status === 'valid' && Date.parse(a.expires) > nowMs)) {
@@ -203,7 +210,14 @@ export class OrderService {
     }
     switch (enrollment.status) {
       case 'queued':
-        if (tooOld) return this.settle(order, ['processing'], 'invalid', new AcmeProblem('serverInternal', `no answer from the CA within ${this.options.maxProcessingSeconds} s`), key);
+        if (tooOld)
+          return this.settle(
+            order,
+            ['processing'],
+            'invalid',
+            new AcmeProblem('serverInternal', `no answer from the CA within ${this.options.maxProcessingSeconds} s`),
+            key,
+          );
         return order;
       case 'pending':
         // Held at the CA (manager approval): the worker retrieves it; its own maximum age applies.
@@ -211,17 +225,32 @@ export class OrderService {
       case 'issued':
         return this.settleIssued(order, enrollment, key);
       case 'denied':
-        return this.settle(order, ['processing'], 'invalid', problemForEnrollment(enrollment.error ?? { code: 'INTERNAL', message: 'denied without a reason' }), key);
+        return this.settle(
+          order,
+          ['processing'],
+          'invalid',
+          problemForEnrollment(enrollment.error ?? { code: 'INTERNAL', message: 'denied without a reason' }),
+          key,
+        );
       case 'failed': {
         const error = enrollment.error ?? { code: 'INTERNAL', message: 'failed without a reason' };
         if (isPermanent(error.code as EnrollErrorCode)) return this.settle(order, ['processing'], 'invalid', problemForEnrollment(error), key);
-        if (tooOld) return this.settle(order, ['processing'], 'invalid', new AcmeProblem('serverInternal', `enrollment kept failing for ${this.options.maxProcessingSeconds} s; last error: ${error.message}`), key);
+        if (tooOld)
+          return this.settle(
+            order,
+            ['processing'],
+            'invalid',
+            new AcmeProblem('serverInternal', `enrollment kept failing for ${this.options.maxProcessingSeconds} s; last error: ${error.message}`),
+            key,
+          );
         // Transient: enroll again under a new request key; the order stays processing.
         const resubmits = order.resubmits + 1;
         const next = await this.orders.transitionOrder(order.id, ['processing'], { enrollmentKey: `${order.id}.r${resubmits}`, resubmits }, key);
         if (next) {
           this.logger.warn({ orderId: order.id, error: error.message, resubmits }, 'enrollment failed transiently; submitting again');
-          await this.submit(next as ProcessingOrder, undefined, undefined).catch((e: unknown) => this.logger.warn({ err: e, orderId: order.id }, 'resubmission failed; will retry on the next poll'));
+          await this.submit(next as ProcessingOrder, undefined, undefined).catch((e: unknown) =>
+            this.logger.warn({ err: e, orderId: order.id }, 'resubmission failed; will retry on the next poll'),
+          );
           return next;
         }
         return this.reload(order.id);
@@ -233,7 +262,12 @@ export class OrderService {
     let certificate: { serial: string; aki: string | null; notBefore: string; notAfter: string } | undefined;
     try {
       const leaf = parseCertificate(new Uint8Array(Buffer.from(enrollment.certificate ?? '', 'base64')));
-      certificate = { serial: normaliseHexSerial(leaf.serialNumber), aki: leaf.authorityKeyId?.toLowerCase() ?? null, notBefore: leaf.notBefore.toISOString(), notAfter: leaf.notAfter.toISOString() };
+      certificate = {
+        serial: normaliseHexSerial(leaf.serialNumber),
+        aki: leaf.authorityKeyId?.toLowerCase() ?? null,
+        notBefore: leaf.notBefore.toISOString(),
+        notAfter: leaf.notAfter.toISOString(),
+      };
     } catch (e) {
       this.logger.error({ err: e, orderId: order.id }, 'issued certificate does not parse');
       return this.settle(order, ['processing'], 'invalid', new AcmeProblem('serverInternal', 'the CA returned a certificate that does not parse'), key);
@@ -311,7 +345,8 @@ export class OrderService {
     const certId = parseCertId(value);
     const replaced = await this.orders.findByCertificateSerial(certId.serial);
     if (!replaced || replaced.accountId !== account.id) throw malformed(`replaces names no certificate of this account`);
-    if ((await this.orders.countReplacing(value)) > 0) throw new AcmeProblem('alreadyReplaced', `certificate ${value} is already being replaced by another order`);
+    if ((await this.orders.countReplacing(value)) > 0)
+      throw new AcmeProblem('alreadyReplaced', `certificate ${value} is already being replaced by another order`);
     return value;
   }
 }

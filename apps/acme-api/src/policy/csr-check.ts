@@ -48,7 +48,8 @@ export function checkCsr(input: CsrCheckInput): CsrInfo {
       if (key.bits > 8192) throw badCsr(`RSA key of ${key.bits} bits; at most 8192 accepted`);
       break;
     case 'ec':
-      if (!input.keyPolicy.curves.includes(String(key.curve))) throw badCsr(`EC key on ${key.curve}; accepted curves: ${input.keyPolicy.curves.join(', ') || 'none'}`);
+      if (!input.keyPolicy.curves.includes(String(key.curve)))
+        throw badCsr(`EC key on ${key.curve}; accepted curves: ${input.keyPolicy.curves.join(', ') || 'none'}`);
       break;
     case 'ed25519':
     case 'ed448':
@@ -74,8 +75,10 @@ export function checkCsr(input: CsrCheckInput): CsrInfo {
   if (requested.size === 0) throw badCsr('CSR names no identifier');
   const ordered = new Map(input.identifiers.map((i) => [`${i.type}:${i.value}`, i]));
   const subproblems: Subproblem[] = [];
-  for (const [k, id] of ordered) if (!requested.has(k)) subproblems.push({ type: 'badCSR', detail: `ordered ${id.type} ${id.value} is missing from the CSR`, identifier: id });
-  for (const [k, id] of requested) if (!ordered.has(k)) subproblems.push({ type: 'badCSR', detail: `CSR names ${id.type} ${id.value}, which the order does not hold`, identifier: id });
+  for (const [k, id] of ordered)
+    if (!requested.has(k)) subproblems.push({ type: 'badCSR', detail: `ordered ${id.type} ${id.value} is missing from the CSR`, identifier: id });
+  for (const [k, id] of requested)
+    if (!ordered.has(k)) subproblems.push({ type: 'badCSR', detail: `CSR names ${id.type} ${id.value}, which the order does not hold`, identifier: id });
   if (subproblems.length > 0) throw badCsr('CSR names must equal the order identifiers exactly', subproblems);
   return csr;
 }

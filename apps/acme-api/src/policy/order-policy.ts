@@ -53,7 +53,10 @@ export class ConfiguredOrderPolicy implements OrderPolicy {
     const profile = this.profilesConfig[request.profile];
     if (!profile) {
       const known = Object.keys(this.profilesConfig);
-      throw new AcmeProblem('invalidProfile', `unknown profile "${request.profile}"${known.length ? ` (offered: ${known.join(', ')})` : ' (this server offers none)'}`);
+      throw new AcmeProblem(
+        'invalidProfile',
+        `unknown profile "${request.profile}"${known.length ? ` (offered: ${known.join(', ')})` : ' (this server offers none)'}`,
+      );
     }
     return { template: profile.template, profile: request.profile, keyPolicy: this.keyPolicyFor(request.profile) };
   }

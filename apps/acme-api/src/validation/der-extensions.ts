@@ -27,7 +27,7 @@ function readTlv(der: Uint8Array, offset: number, limit: number): Tlv | undefine
 
 function children(der: Uint8Array, parent: Tlv): Tlv[] | undefined {
   const out: Tlv[] = [];
-  for (let p = parent.start; p < parent.end; ) {
+  for (let p = parent.start; p < parent.end;) {
     const t = readTlv(der, p, parent.end);
     if (!t) return undefined;
     out.push(t);

@@ -77,7 +77,9 @@ export class TlsAlpn01Validator implements ChallengeValidator {
   private handshake(address: string, servername: string): Promise<TLSSocket> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: address, port: this.options.port, servername, ALPNProtocols: [ACME_TLS_ALPN], rejectUnauthorized: false });
-      socket.setTimeout(this.options.timeoutMs, () => socket.destroy(Object.assign(new Error(`timed out after ${this.options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      socket.setTimeout(this.options.timeoutMs, () =>
+        socket.destroy(Object.assign(new Error(`timed out after ${this.options.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
       socket.once('secureConnect', () => {
         socket.setTimeout(0);
         resolve(socket);

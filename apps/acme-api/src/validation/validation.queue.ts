@@ -67,40 +67,54 @@ export class ValidationQueue {
     });
   }
 
-  async enqueue(challengeId: string): Promise<void> {
-    await this.queue.add(JOB_VALIDATE, { challengeId }, {
-      jobId: `chall-${challengeId}`,
-      attempts: this.options.attempts,
-      backoff: { type: 'exponential', delay: this.options.backoffMs },
-      removeOnComplete: { age: 3600, count: 10000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
-  }
-
   /**
-   * Waits up to `timeoutMs` for the challenge to leave `processing`. A validation finished by this
-   * replica wakes the wait at once; one finished elsewhere is seen by polling the database.
+   * Adds the validation job and waits up to `timeoutMs` for the challenge to leave `processing`.
+   * A validation finished by this replica wakes the wait at once (the listener is in place before
+   * the job is added, so a fast validation is never missed); one finished by another replica is
+   * seen by polling the database.
    */
-  async waitForChallenge(challengeId: string, timeoutMs: number, pollMs = 250): Promise<AcmeChallenge | undefined> {
+  async enqueueAndWait(challengeId: string, timeoutMs: number, pollMs = 250): Promise<AcmeChallenge | undefined> {
     const deadline = Date.now() + timeoutMs;
-    // Called right after the job was added: read only after the first wake-up (or poll interval).
-    let current: AcmeChallenge | undefined;
-    do {
-      await new Promise<void>((resolve) => {
-        const wake = (id: string) => {
-          if (id === challengeId) finish();
-        };
-        const timer = setTimeout(() => finish(), Math.min(pollMs, Math.max(0, deadline - Date.now())));
-        const finish = () => {
-          clearTimeout(timer);
-          this.done.off('done', wake);
-          resolve();
-        };
-        this.done.on('done', wake);
-      });
-      current = await this.orders.getChallenge(challengeId);
-    } while (current && current.status === 'processing' && Date.now() < deadline);
-    return current;
+    let woken = false;
+    let wakeUp: (() => void) | undefined;
+    const listener = (id: string) => {
+      if (id !== challengeId) return;
+      woken = true;
+      wakeUp?.();
+    };
+    this.done.on('done', listener);
+    try {
+      await this.queue.add(
+        JOB_VALIDATE,
+        { challengeId },
+        {
+          jobId: `chall-${challengeId}`,
+          attempts: this.options.attempts,
+          backoff: { type: 'exponential', delay: this.options.backoffMs },
+          removeOnComplete: { age: 3600, count: 10000 },
+          removeOnFail: { age: 7 * 24 * 3600 },
+        },
+      );
+      let current: AcmeChallenge | undefined;
+      do {
+        if (!woken) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(finish, Math.min(pollMs, Math.max(0, deadline - Date.now())));
+            function finish() {
+              clearTimeout(timer);
+              wakeUp = undefined;
+              resolve();
+            }
+            wakeUp = finish;
+          });
+        }
+        woken = false;
+        current = await this.orders.getChallenge(challengeId);
+      } while (current && current.status === 'processing' && Date.now() < deadline);
+      return current;
+    } finally {
+      this.done.off('done', listener);
+    }
   }
 
   /** The processor: decode, validate once, record. Thin on purpose. */
@@ -126,14 +140,23 @@ export class ValidationQueue {
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (!outcome.ok && outcome.transient && !lastAttempt) {
       this.options.onOutcome?.(challenge.type, 'retry');
-      this.options.logger.info({ challengeId, type: challenge.type, attempt: job.attemptsMade + 1, detail: outcome.detail }, 'validation failed transiently; retrying');
+      this.options.logger.info(
+        { challengeId, type: challenge.type, attempt: job.attemptsMade + 1, detail: outcome.detail },
+        'validation failed transiently; retrying',
+      );
       throw new Error(outcome.detail);
     }
     const recorded = outcome.ok
-      ? await this.orders.completeChallenge(challengeId, { status: 'valid', authzExpires: new Date(Date.now() + this.options.authzReuseSeconds * 1000).toISOString() })
+      ? await this.orders.completeChallenge(challengeId, {
+          status: 'valid',
+          authzExpires: new Date(Date.now() + this.options.authzReuseSeconds * 1000).toISOString(),
+        })
       : await this.orders.completeChallenge(challengeId, { status: 'invalid', error: new AcmeProblem(outcome.type, outcome.detail).toStored() });
     this.options.onOutcome?.(challenge.type, outcome.ok ? 'valid' : 'invalid');
-    this.options.logger.info({ challengeId, type: challenge.type, ok: outcome.ok, ...(outcome.ok ? {} : { problem: outcome.type, detail: outcome.detail }), recorded }, 'challenge validated');
+    this.options.logger.info(
+      { challengeId, type: challenge.type, ok: outcome.ok, ...(outcome.ok ? {} : { problem: outcome.type, detail: outcome.detail }), recorded },
+      'challenge validated',
+    );
     this.done.emit('done', challengeId);
     return outcome.ok ? 'valid' : 'invalid';
   }

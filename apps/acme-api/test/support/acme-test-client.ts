@@ -14,9 +14,13 @@ export interface AcmeKey {
 }
 
 export function newKey(kind: 'p256' | 'p384' | 'rsa2048' = 'p256'): AcmeKey {
-  const pair = kind === 'rsa2048' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: kind === 'p256' ? 'P-256' : 'P-384' });
+  const pair =
+    kind === 'rsa2048' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: kind === 'p256' ? 'P-256' : 'P-384' });
   const full = pair.publicKey.export({ format: 'jwk' }) as Record<string, string>;
-  const jwk: Record<string, string> = kind === 'rsa2048' ? { e: full['e'] as string, kty: 'RSA', n: full['n'] as string } : { crv: full['crv'] as string, kty: 'EC', x: full['x'] as string, y: full['y'] as string };
+  const jwk: Record<string, string> =
+    kind === 'rsa2048'
+      ? { e: full['e'] as string, kty: 'RSA', n: full['n'] as string }
+      : { crv: full['crv'] as string, kty: 'EC', x: full['x'] as string, y: full['y'] as string };
   const required = kind === 'rsa2048' ? ['e', 'kty', 'n'] : ['crv', 'kty', 'x', 'y'];
   const thumbprint = createHash('sha256')
     .update('{' + required.map((k) => `"${k}":"${jwk[k]}"`).join(',') + '}')
@@ -30,11 +34,22 @@ export function signJws(key: AcmeKey, header: Record<string, unknown>, payload: 
   const protectedB64 = b64(header);
   const payloadB64 = payload === '' ? '' : b64(payload);
   const hash = header['alg'] === 'ES384' ? 'sha384' : 'sha256';
-  const signature = sign(hash, Buffer.from(`${protectedB64}.${payloadB64}`), key.alg === 'RS256' ? key.privateKey : { key: key.privateKey, dsaEncoding: 'ieee-p1363' });
+  const signature = sign(
+    hash,
+    Buffer.from(`${protectedB64}.${payloadB64}`),
+    key.alg === 'RS256' ? key.privateKey : { key: key.privateKey, dsaEncoding: 'ieee-p1363' },
+  );
   return { protected: protectedB64, payload: payloadB64, signature: signature.toString('base64url') };
 }
 
-export function eabJws(kid: string, hmacKey: Buffer, accountJwk: Record<string, string>, url: string, alg: 'HS256' | 'HS384' | 'HS512' = 'HS256', extra: Record<string, unknown> = {}) {
+export function eabJws(
+  kid: string,
+  hmacKey: Buffer,
+  accountJwk: Record<string, string>,
+  url: string,
+  alg: 'HS256' | 'HS384' | 'HS512' = 'HS256',
+  extra: Record<string, unknown> = {},
+) {
   const protectedB64 = b64({ alg, kid, url, ...extra });
   const payloadB64 = b64(accountJwk);
   const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[alg];
@@ -109,7 +124,11 @@ export class AcmeTestClient {
     Object.assign(header, options.headerOverrides ?? {});
     for (const [k, v] of Object.entries(header)) if (v === undefined) delete header[k];
     const body = options.rawBody ?? JSON.stringify(signJws(key, header, payload));
-    const res = await fetch(this.connectUrl(url), { method: 'POST', headers: { 'content-type': options.contentType ?? 'application/jose+json', ...(options.extraHeaders ?? {}) }, body });
+    const res = await fetch(this.connectUrl(url), {
+      method: 'POST',
+      headers: { 'content-type': options.contentType ?? 'application/jose+json', ...(options.extraHeaders ?? {}) },
+      body,
+    });
     const text = await res.text();
     let parsed: Record<string, unknown>;
     try {
@@ -147,7 +166,10 @@ export class AcmeTestClient {
 
 export async function makeCsr(names: string[], options: { ips?: string[]; commonName?: string; keyKind?: 'p256' | 'rsa2048' } = {}): Promise<Buffer> {
   const keys = await generateKeyPair(options.keyKind ?? 'p256');
-  const sans: SanEntry[] = [...names.map((value) => ({ type: 'dns' as const, value })), ...(options.ips ?? []).map((value) => ({ type: 'ip' as const, value }))];
+  const sans: SanEntry[] = [
+    ...names.map((value) => ({ type: 'dns' as const, value })),
+    ...(options.ips ?? []).map((value) => ({ type: 'ip' as const, value })),
+  ];
   const csr = await buildCsr({ subject: options.commonName !== undefined ? `CN=${options.commonName}` : '', keys, sans });
   return Buffer.from(csr.der);
 }

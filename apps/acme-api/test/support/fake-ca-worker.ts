@@ -63,11 +63,24 @@ export class FakeCaWorker {
     const job = this.pending.get(requestKey);
     if (!job) throw new Error(`no pending request ${requestKey}`);
     this.pending.delete(requestKey);
-    await this.issue(job, { requestKey, protocol: 'acme', attempts: 1, completedAt: new Date().toISOString() }, { caRequestId: 999, host: 'fake-ca', caName: 'enrollgate-test-CA' });
+    await this.issue(
+      job,
+      { requestKey, protocol: 'acme', attempts: 1, completedAt: new Date().toISOString() },
+      { caRequestId: 999, host: 'fake-ca', caName: 'enrollgate-test-CA' },
+    );
   }
 
-  private async issue(job: EnrollJob, base: { requestKey: string; protocol: 'acme'; attempts: number; completedAt: string }, ca: { caRequestId: number; host: string; caName: string }): Promise<void> {
-    const issued = await this.ca.issue({ csr: new Uint8Array(Buffer.from(job.csr, 'base64')), validityDays: 90, keyUsages: ['digitalSignature'], extendedKeyUsages: ['1.3.6.1.5.5.7.3.1'] });
+  private async issue(
+    job: EnrollJob,
+    base: { requestKey: string; protocol: 'acme'; attempts: number; completedAt: string },
+    ca: { caRequestId: number; host: string; caName: string },
+  ): Promise<void> {
+    const issued = await this.ca.issue({
+      csr: new Uint8Array(Buffer.from(job.csr, 'base64')),
+      validityDays: 90,
+      keyUsages: ['digitalSignature'],
+      extendedKeyUsages: ['1.3.6.1.5.5.7.3.1'],
+    });
     await this.publish({
       ...base,
       outcome: 'issued',

@@ -129,15 +129,37 @@ export async function startInteropStack(database: TestDatabase, options: Interop
 
     const [smb, admin, dnsPort, mgmtPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const dnsServer = `127.0.0.1:${dnsPort}`;
-    const challtestsrv = spawn('bash', [join(ROOT, 'scripts/peers/pebble-challtestsrv.sh'), String(dnsPort), String(mgmtPort)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const challtestsrv = spawn('bash', [join(ROOT, 'scripts/peers/pebble-challtestsrv.sh'), String(dnsPort), String(mgmtPort)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const challLog = join(dir, 'challtestsrv.log');
     challtestsrv.stdout?.pipe(createWriteStream(challLog));
     procs.push({ name: 'pebble-challtestsrv', child: challtestsrv, log: challLog });
 
-    const sim = start(dir, 'adcs-sim', [
-      'apps/adcs-sim/dist/main.js', '--listen', `127.0.0.1:${smb}`, '--admin-listen', `127.0.0.1:${admin}`, '--state-dir', join(dir, 'sim'),
-      '--domain', 'TEST', '--ca-name', 'enrollgate-sim-CA', '--user', `${user}:${password}`, '--ca-key', 'p256', '--log-level', 'warn',
-    ], {});
+    const sim = start(
+      dir,
+      'adcs-sim',
+      [
+        'apps/adcs-sim/dist/main.js',
+        '--listen',
+        `127.0.0.1:${smb}`,
+        '--admin-listen',
+        `127.0.0.1:${admin}`,
+        '--state-dir',
+        join(dir, 'sim'),
+        '--domain',
+        'TEST',
+        '--ca-name',
+        'enrollgate-sim-CA',
+        '--user',
+        `${user}:${password}`,
+        '--ca-key',
+        'p256',
+        '--log-level',
+        'warn',
+      ],
+      {},
+    );
     procs.push(sim);
     await waitReady(sim, `http://127.0.0.1:${admin}/readyz`);
     const caPemFile = join(dir, 'sim', 'ca.pem');

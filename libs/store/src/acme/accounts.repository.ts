@@ -88,7 +88,12 @@ export class AcmeAccountRepository {
    * `conflict` when another account holds the new key (unique thumbprint), `stale` when the
    * account's key changed meanwhile.
    */
-  async changeKey(id: string, oldThumbprint: string, jwk: Record<string, string>, thumbprint: string): Promise<{ outcome: 'changed'; account: AcmeAccount } | { outcome: 'conflict'; holder: AcmeAccount } | { outcome: 'stale' }> {
+  async changeKey(
+    id: string,
+    oldThumbprint: string,
+    jwk: Record<string, string>,
+    thumbprint: string,
+  ): Promise<{ outcome: 'changed'; account: AcmeAccount } | { outcome: 'conflict'; holder: AcmeAccount } | { outcome: 'stale' }> {
     const holder = await this.getByThumbprint(thumbprint);
     if (holder) return { outcome: 'conflict', holder };
     try {

@@ -2,7 +2,15 @@ import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { StoreDatabase } from '../database.js';
 import type { Schema } from '../schema.js';
 import type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, StoredProblem } from './records.js';
-import type { AcmeAuthorizationsTable, AcmeAuthzStatus, AcmeChallengesTable, AcmeChallengeStatus, AcmeOrdersTable, AcmeOrderStatus, AcmeTables } from './schema.js';
+import type {
+  AcmeAuthorizationsTable,
+  AcmeAuthzStatus,
+  AcmeChallengesTable,
+  AcmeChallengeStatus,
+  AcmeOrdersTable,
+  AcmeOrderStatus,
+  AcmeTables,
+} from './schema.js';
 
 type Db = Kysely<Schema & AcmeTables>;
 
@@ -179,7 +187,9 @@ export class AcmeOrderRepository {
       .set(set)
       .where('id', '=', id)
       .where('status', 'in', [...from])
-      .$if(whereEnrollmentKey !== undefined, (qb) => (whereEnrollmentKey === null ? qb.where('enrollment_key', 'is', null) : qb.where('enrollment_key', '=', whereEnrollmentKey as string)))
+      .$if(whereEnrollmentKey !== undefined, (qb) =>
+        whereEnrollmentKey === null ? qb.where('enrollment_key', 'is', null) : qb.where('enrollment_key', '=', whereEnrollmentKey as string),
+      )
       .returningAll()
       .executeTakeFirst();
     return updated && toOrder(updated);
@@ -191,14 +201,18 @@ export class AcmeOrderRepository {
 
   /** The authorization holding a challenge, with all its challenges (one query). */
   async getAuthorizationOfChallenge(challengeId: string): Promise<AcmeAuthorization | undefined> {
-    const rows = await this.authorizationsWithChallenges().where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId)).execute();
+    const rows = await this.authorizationsWithChallenges()
+      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId))
+      .execute();
     return assembleAuthorizations(rows)[0];
   }
 
   /** Authorizations with their challenges, in the order of `ids` (one query: a join). */
   async getAuthorizations(ids: readonly string[]): Promise<AcmeAuthorization[]> {
     if (ids.length === 0) return [];
-    const rows = await this.authorizationsWithChallenges().where('a.id', 'in', [...ids]).execute();
+    const rows = await this.authorizationsWithChallenges()
+      .where('a.id', 'in', [...ids])
+      .execute();
     const byId = new Map(assembleAuthorizations(rows).map((a) => [a.id, a]));
     return ids.map((id) => byId.get(id)).filter((a): a is AcmeAuthorization => a !== undefined);
   }
@@ -260,7 +274,10 @@ export class AcmeOrderRepository {
    * and its authorization (pending → valid with the reuse expiry | invalid). False when the
    * challenge was not processing any more (another replica recorded it).
    */
-  async completeChallenge(challengeId: string, outcome: { status: 'valid'; authzExpires: string } | { status: 'invalid'; error: StoredProblem }): Promise<boolean> {
+  async completeChallenge(
+    challengeId: string,
+    outcome: { status: 'valid'; authzExpires: string } | { status: 'invalid'; error: StoredProblem },
+  ): Promise<boolean> {
     const now = this.now().toISOString();
     return this.db.transaction().execute(async (trx: Transaction<Schema & AcmeTables>) => {
       const challenge = await trx
