@@ -30,9 +30,14 @@ node libs/store/dist/cli.js migrate --url "$DATABASE_URL"
 
 # Generated credentials for the simulated domain, made once and kept in the state directory.
 CRED=$STATE/credentials.env
+rand() { node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))'; }
 if [ ! -f "$CRED" ]; then
   umask 077
-  printf 'WCCE_USER=enrollgate\nWCCE_PASSWORD=%s\n' "$(node -e 'console.log(require("crypto").randomBytes(18).toString("base64url"))')" > "$CRED"
+  printf 'WCCE_USER=enrollgate\nWCCE_PASSWORD=%s\n' "$(rand)" > "$CRED"
+fi
+# SCEP: a static challenge password and the NDES-style admin page's account (added once).
+if ! grep -q '^SCEP_CHALLENGE_PASSWORD=' "$CRED"; then
+  (umask 077; printf 'SCEP_CHALLENGE_PASSWORD=%s\nSCEP_ADMIN_USER=admin\nSCEP_ADMIN_PASSWORD=%s\n' "$(rand)" "$(rand)" >> "$CRED")
 fi
 # shellcheck disable=SC1090
 . "$CRED"
@@ -65,17 +70,29 @@ wait_ready adcs-sim "http://$SIM_ADMIN/readyz"
 WCCE_HOST=$SIM_SMB WCCE_CA_NAME=enrollgate-sim-CA WCCE_TARGET_DOMAIN=TEST WCCE_USER=$WCCE_USER WCCE_PASSWORD=$WCCE_PASSWORD \
   WCCE_CA_BUNDLE=$STATE/adcs-sim/ca.pem WORKER_LISTEN=$WORKER_LISTEN \
   start wcce-worker node apps/wcce-worker/dist/main.js
-ACME_LISTEN=$ACME_LISTEN start acme-api node apps/acme-api/dist/main.js
-SCEP_LISTEN=$SCEP_LISTEN start scep-api node apps/scep-api/dist/main.js
+ACME_LISTEN=$ACME_LISTEN ACME_PUBLIC_URL=${ACME_PUBLIC_URL:-http://$ACME_LISTEN} start acme-api node apps/acme-api/dist/main.js
+SCEP_LISTEN=$SCEP_LISTEN SCEP_RA_DIR=$STATE/scep-ra SCEP_CHALLENGE_PASSWORD=$SCEP_CHALLENGE_PASSWORD \
+  SCEP_ADMIN_USER=$SCEP_ADMIN_USER SCEP_ADMIN_PASSWORD=$SCEP_ADMIN_PASSWORD \
+  start scep-api node apps/scep-api/dist/main.js
 wait_ready wcce-worker "http://$WORKER_LISTEN/readyz"
 wait_ready acme-api "http://$ACME_LISTEN/readyz"
 wait_ready scep-api "http://$SCEP_LISTEN/readyz"
+
+# The SCEP RA certificates are enrolled from the simulated CA through the worker at first start.
+THUMBPRINT=
+for _ in $(seq 1 100); do
+  THUMBPRINT=$(node -e 'fetch(process.argv[1]).then(r=>r.ok?r.json():{}).then(j=>console.log(j.caThumbprint??""),()=>console.log(""))' "http://$SCEP_LISTEN/api/scep/ca-thumbprint")
+  [ -n "$THUMBPRINT" ] && break
+  sleep 0.2
+done
 
 cat <<INFO
 
 enrollgate is running (state in .enrollgate/, Ctrl-C stops it):
   ACME directory   http://$ACME_LISTEN/directory
-  SCEP             http://$SCEP_LISTEN/scep
+  SCEP             http://$SCEP_LISTEN/scep   (NDES path: /certsrv/mscep/mscep.dll)
+                   CAThumbprint ${THUMBPRINT:-not ready yet: GET /api/scep/ca-thumbprint}
+                   challenge password $SCEP_CHALLENGE_PASSWORD; one-time ones at /certsrv/mscep_admin/ (user $SCEP_ADMIN_USER, password $SCEP_ADMIN_PASSWORD)
   adcs-sim SMB     $SIM_SMB   (MS-ICPR on \\pipe\\cert, CA "enrollgate-sim-CA", domain TEST)
   adcs-sim admin   http://$SIM_ADMIN   (CA certificate: .enrollgate/adcs-sim/ca.pem)
   worker health    http://$WORKER_LISTEN/readyz   metrics: /metrics on every port above

@@ -81,7 +81,7 @@ describe(runImportCli.name, () => {
 
     // the report lists what could not be mapped, in the file and on stdout
     const report = readFileSync(join(out, 'import-report.txt'), 'utf8');
-    expect(report).toContain('Not mapped (6):');
+    expect(report).toContain('Not mapped (5):');
     expect(report).toContain('[CAhandler] domain_controller (line 28)');
     expect(stdout).toContain(report);
   });

@@ -18,8 +18,10 @@ describe(importA2cConfig.name, () => {
       expect(env(sut.workerEnv)).toEqual({
         WCCE_HOST: 'ca1.corp.example.com,ca2.corp.example.com',
         WCCE_USER: 'svc-enroll',
+        WCCE_USE_KERBEROS: 'false',
         WCCE_PASSWORD_FILE: '/out/wcce-password',
         WCCE_CA_NAME: 'Corp Issuing CA 1,Corp Issuing CA 2',
+        WCCE_DOMAIN_CONTROLLER: '192.0.2.10',
         WCCE_CA_BUNDLE: '/etc/acme2certifier/ca_bundle.pem',
         WCCE_TARGET_DOMAIN: 'CORP',
         WCCE_TIMEOUT: '5',
@@ -71,7 +73,6 @@ describe(importA2cConfig.name, () => {
     it('lists every option it could not map, and why', () => {
       expect(sut.report.filter((e) => e.status === 'unmapped').map((e) => [`[${e.section}] ${e.key}`, e.reason])).toEqual([
         ['[DEFAULT] proxy_server_list', 'the worker talks to AD CS over SMB (445), which no HTTP/SOCKS proxy carries'],
-        ['[CAhandler] domain_controller', expect.stringMatching(/system resolver and has no KDC setting/)],
         ['[CAhandler] allowed_domainlist', 'deprecated here; [Order] allowed_domainlist is set and wins (as in acme2certifier)'],
         ['[CAhandler] eab_profiling', 'deprecated here; [EABhandler] eab_profiling is set and wins'],
         ['[Authorization] prevalidated_domainlist', 'identifiers are never authorized without a challenge'],
@@ -149,8 +150,7 @@ timeout: 7
 
   it.each([
     ['[CAhandler]\nhandler_file: examples/ca_handler/openssl_ca_handler.py\n', 'CAhandler', 'handler_file', /is not mswcce_ca_handler\.py/],
-    ['[CAhandler]\nuse_kerberos: True\n', 'CAhandler', 'use_kerberos', /no Kerberos settings/],
-    ['[CAhandler]\nkrb5_keytab: /etc/a.keytab\n', 'CAhandler', 'krb5_keytab', /no Kerberos settings/],
+    ['[CAhandler]\nkrb5_kinit_path: /usr/bin/kinit\n', 'CAhandler', 'krb5_kinit_path', /tickets itself/],
     ['[Nonce]\nnonce_check_disable: True\n', 'Nonce', 'nonce_check_disable', /always checked/],
     ['[Challenge]\nchallenge_validation_disable: True\n', 'Challenge', 'challenge_validation_disable', /always validated/],
     ['[Certificate]\ncert_reusage_timeframe: 300\n', 'Certificate', 'cert_reusage_timeframe', /not reused/],
@@ -164,6 +164,22 @@ timeout: 7
     const entry = statusOf(sut, section, key);
     expect(entry?.status).toBe('unmapped');
     expect(entry?.reason).toMatch(reason);
+  });
+
+  it('maps the Kerberos options onto the worker (use_kerberos, krb5_*, domain_controller, dns_server)', () => {
+    const text =
+      '[CAhandler]\nuse_kerberos: True\nkrb5_principal: svc@CORP.EXAMPLE\nkrb5_keytab: /etc/a.keytab\nkrb5_cache: /tmp/cc\nkrb5_config: /etc/krb5.conf\ndomain_controller: 192.0.2.10\ndns_server: 192.0.2.53\n';
+    const sut = importA2cConfig(parseIni(text), options);
+    expect(env(sut.workerEnv)).toMatchObject({
+      WCCE_USE_KERBEROS: 'true',
+      WCCE_KRB5_PRINCIPAL: 'svc@CORP.EXAMPLE',
+      WCCE_KRB5_KEYTAB: '/etc/a.keytab',
+      WCCE_KRB5_CACHE: '/tmp/cc',
+      WCCE_KRB5_CONFIG: '/etc/krb5.conf',
+      WCCE_DOMAIN_CONTROLLER: '192.0.2.10',
+      WCCE_DNS_SERVER: '192.0.2.53',
+    });
+    expect(sut.report.filter((e) => e.status === 'unmapped')).toEqual([]);
   });
 
   it('takes [DEFAULT] dns_server_list over the deprecated [Challenge] one', () => {

@@ -52,7 +52,7 @@ export class ImportedSecret {
 }
 
 export interface PoolsFile {
-  pools: { default: Record<string, string | number> };
+  pools: { default: Record<string, string | number | boolean> };
 }
 
 export interface A2cImport {
@@ -84,7 +84,8 @@ const EAB_HANDLERS: Record<string, string> = {
   'json_handler.py': 'flat {"kid": "hmac"} JSON',
 };
 
-const NOT_KERBEROS = 'The wcce-worker configuration has no Kerberos settings yet: it authenticates with NTLM (WCCE_USER / WCCE_PASSWORD)';
+const NOT_KERBEROS =
+  'not needed: the worker gets and renews tickets itself in TypeScript (no kinit, no impacket backend); *_variable forms: give the value (WCCE_KRB5_*) instead';
 
 /** Why whole sections have no counterpart. */
 const SECTION_REASONS: Record<string, string> = {
@@ -210,7 +211,7 @@ function caHandler(im: Importer): void {
 
   // host / user / password: a direct value beats the *_variable one (mswcce_ca_handler._config_credential_item_load)
   const viaVariable: Record<string, string> = {};
-  const pool: Record<string, string | number> = {};
+  const pool: Record<string, string | number | boolean> = {};
   for (const name of ['host', 'user', 'password'] as const) {
     const direct = opt(name);
     const variable = opt(`${name}_variable`);
@@ -290,17 +291,28 @@ function caHandler(im: Importer): void {
     im.mapped(template, 'policy.json template, acme-api.env ACME_DEFAULT_TEMPLATE');
   }
   const kerberos = opt('use_kerberos');
-  if (kerberos) im.offOnly(kerberos, NOT_KERBEROS);
-  for (const o of im.doc.section(s)) {
-    if (/^krb5_/.test(o.key)) im.unmapped(o, NOT_KERBEROS);
+  if (kerberos) {
+    const b = im.flag(kerberos);
+    if (b !== undefined) {
+      if (usePools) pool['use_kerberos'] = b;
+      im.worker(kerberos, 'WCCE_USE_KERBEROS', String(b));
+    }
   }
-  for (const name of ['domain_controller', 'dns_server']) {
-    const o = opt(name);
-    if (o)
-      im.unmapped(
-        o,
-        'the worker resolves CA hosts with the system resolver and has no KDC setting: give WCCE_HOST as an address, or point the resolver at the domain controller',
-      );
+  const kerberosKeys: [string, string][] = [
+    ['krb5_principal', 'WCCE_KRB5_PRINCIPAL'],
+    ['krb5_keytab', 'WCCE_KRB5_KEYTAB'],
+    ['krb5_cache', 'WCCE_KRB5_CACHE'],
+    ['krb5_config', 'WCCE_KRB5_CONFIG'],
+    ['domain_controller', 'WCCE_DOMAIN_CONTROLLER'],
+    ['dns_server', 'WCCE_DNS_SERVER'],
+  ];
+  for (const o of im.doc.section(s)) {
+    const known = kerberosKeys.find(([name]) => name === o.key);
+    if (known) {
+      const value = o.value.trim();
+      if (usePools) pool[o.key] = value;
+      im.worker(o, known[1], value);
+    } else if (/^krb5_/.test(o.key)) im.unmapped(o, NOT_KERBEROS);
   }
   const log = opt('enrollment_config_log');
   if (log) {
