@@ -20,6 +20,7 @@ eg_log "typecheck"
 npx --no-install tsc -p tsconfig.json
 eg_log "lint"
 npx --no-install eslint --max-warnings 0 .
+npx --no-install prettier --check --log-level warn "libs/**/*.ts" "apps/**/*.ts" "test/**/*.ts" "bench/**/*.ts"
 
 report=.enrollgate/test/jest-report.json
 set +e

@@ -32,10 +32,7 @@ export async function bootFrontend(options: FrontendBootOptions): Promise<{ app:
   });
 
   @Module({
-    imports: [
-      PlatformModule.forRoot({ logger, metrics, health, providers: [{ provide: FrontendRuntime, useValue: runtime }] }),
-      ...(options.imports ?? []),
-    ],
+    imports: [PlatformModule.forRoot({ logger, metrics, health, providers: [{ provide: FrontendRuntime, useValue: runtime }] }), ...(options.imports ?? [])],
   })
   class FrontendModule {
     async onModuleDestroy(): Promise<void> {
@@ -43,7 +40,13 @@ export async function bootFrontend(options: FrontendBootOptions): Promise<{ app:
     }
   }
 
-  const app = await startHttpApp(FrontendModule, { logger, health, listen: options.listen, configure: options.configure, ...(options.https ? { https: options.https } : {}) });
+  const app = await startHttpApp(FrontendModule, {
+    logger,
+    health,
+    listen: options.listen,
+    configure: options.configure,
+    ...(options.https ? { https: options.https } : {}),
+  });
   return { app, runtime, logger };
 }
 

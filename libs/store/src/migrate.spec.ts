@@ -49,7 +49,18 @@ describe(migrateToLatest.name, () => {
     it('applies every migration once, then nothing', async () => {
       expect(await migrateToLatest(sut)).toEqual(Object.keys(storeMigrations(sut.dialect)));
       expect(await migrateToLatest(sut)).toEqual([]);
-      expect(await tablesOf(sut)).toEqual(expect.arrayContaining(['acme_accounts', 'acme_authorizations', 'acme_challenges', 'acme_order_authorizations', 'acme_orders', 'enrollment_results', 'enrollments', 'kysely_migration']));
+      expect(await tablesOf(sut)).toEqual(
+        expect.arrayContaining([
+          'acme_accounts',
+          'acme_authorizations',
+          'acme_challenges',
+          'acme_order_authorizations',
+          'acme_orders',
+          'enrollment_results',
+          'enrollments',
+          'kysely_migration',
+        ]),
+      );
     });
 
     it('is safe when several processes start together', async () => {
@@ -89,8 +100,22 @@ describe(migrateToLatest.name, () => {
         completed_at: null,
       } as const;
       await sut.db.insertInto('enrollments').values(row).execute();
-      expect(await rejectionOf(sut.db.insertInto('enrollments').values({ ...row, id: 'e2' }).execute())).toMatch(/unique/i);
-      expect(await rejectionOf(sut.db.insertInto('enrollments').values({ ...row, id: 'e3', request_key: 'k3', status: 'bogus' as 'queued' }).execute())).toMatch(/check/i);
+      expect(
+        await rejectionOf(
+          sut.db
+            .insertInto('enrollments')
+            .values({ ...row, id: 'e2' })
+            .execute(),
+        ),
+      ).toMatch(/unique/i);
+      expect(
+        await rejectionOf(
+          sut.db
+            .insertInto('enrollments')
+            .values({ ...row, id: 'e3', request_key: 'k3', status: 'bogus' as 'queued' })
+            .execute(),
+        ),
+      ).toMatch(/check/i);
       expect(
         await rejectionOf(
           sut.db
@@ -107,7 +132,9 @@ describe(migrateToLatest.name, () => {
       it("keeps its bookkeeping where Kysely's own Migrator finds it", async () => {
         await migrateToLatest(sut);
         const kysely = new Migrator({ db: sut.db, provider: new StoreMigrationProvider(sut.dialect) });
-        expect((await kysely.getMigrations()).map((m) => [m.name, m.executedAt !== undefined])).toEqual(Object.keys(storeMigrations(sut.dialect)).map((m) => [m, true]));
+        expect((await kysely.getMigrations()).map((m) => [m.name, m.executedAt !== undefined])).toEqual(
+          Object.keys(storeMigrations(sut.dialect)).map((m) => [m, true]),
+        );
         expect(await kysely.migrateToLatest()).toEqual({ results: [] });
       });
     }
@@ -118,8 +145,21 @@ describe(migrateToLatest.name, () => {
         const isolated = openDatabase(target.url, { schema: fresh });
         try {
           expect(await migrateToLatest(isolated)).toEqual(Object.keys(storeMigrations(isolated.dialect)));
-          const { rows } = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${fresh} order by table_name`.execute(sut.db);
-          expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['acme_accounts', 'acme_authorizations', 'acme_challenges', 'acme_order_authorizations', 'acme_orders', 'enrollment_results', 'enrollments', 'kysely_migration']));
+          const { rows } = await sql<{
+            table_name: string;
+          }>`select table_name from information_schema.tables where table_schema = ${fresh} order by table_name`.execute(sut.db);
+          expect(rows.map((r) => r.table_name)).toEqual(
+            expect.arrayContaining([
+              'acme_accounts',
+              'acme_authorizations',
+              'acme_challenges',
+              'acme_order_authorizations',
+              'acme_orders',
+              'enrollment_results',
+              'enrollments',
+              'kysely_migration',
+            ]),
+          );
         } finally {
           await sql`drop schema if exists ${sql.id(fresh)} cascade`.execute(sut.db);
           await isolated.close();
