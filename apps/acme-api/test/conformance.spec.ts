@@ -79,6 +79,14 @@ describe(RequestVerifier.name, () => {
         expect(head.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]{22}$/);
         expect(get.headers.get('cache-control')).toBe('no-store');
       });
+
+      it('answers GET on a POST-as-GET resource with 405 and a malformed problem (RFC 8555 §6.3)', async () => {
+        const res = await fetch(sut.connectUrl(url('newOrder')));
+        expect(res.status).toBe(405);
+        expect(res.headers.get('allow')).toBe('POST');
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(((await res.json()) as { type: string }).type).toBe('urn:ietf:params:acme:error:malformed');
+      });
     });
 
     describe('JWS checks', () => {

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Param, Post, Req, Res, UseFilters } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AcmeServer } from '../acme/acme-server.js';
+import { AcmeProblem } from '../acme/problems.js';
 import { json } from '../acme/reply.js';
 import { commonHeaders, incomingPost, sendReply } from './acme-http.js';
 import { AcmeProblemFilter } from './problem.filter.js';
@@ -37,6 +38,24 @@ export class DirectoryController {
 @UseFilters(AcmeProblemFilter)
 export class AcmeController {
   constructor(@Inject(AcmeServer) private readonly server: AcmeServer) {}
+
+  /** RFC 8555 §6.3: every resource but the directory and newNonce is POST (or POST-as-GET) only. */
+  @Get([
+    'new-account',
+    'acct/:id',
+    'acct/:id/orders',
+    'key-change',
+    'new-order',
+    'order/:id',
+    'order/:id/finalize',
+    'authz/:id',
+    'chall/:id',
+    'cert/:id',
+    'revoke-cert',
+  ])
+  getNotAllowed(): never {
+    throw new AcmeProblem('malformed', 'this resource needs POST (use POST-as-GET to read it, RFC 8555 §6.3)', { status: 405, headers: { allow: 'POST' } });
+  }
 
   @Post('new-account')
   async newAccount(@Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
