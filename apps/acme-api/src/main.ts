@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { bootFrontend, runMain } from '@enrollgate/enrollment';
+import { bootFrontend } from '@enrollgate/enrollment';
+import { runMain } from '@enrollgate/platform';
 import { AcmeModule, configureAcmeHttp } from './acme.module.js';
 import { loadAcmeConfig } from './config.js';
 

@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
-import { ConfigError, HealthRegistry, Metrics, PlatformModule, boundPort, createLogger, startHttpApp } from '@enrollgate/platform';
+import { HealthRegistry, Metrics, PlatformModule, boundPort, createLogger, runMain, startHttpApp } from '@enrollgate/platform';
 import { AccountStore } from './accounts.js';
 import { AdminModule } from './admin/admin.module.js';
 import { CA_ENGINE, FAULT_PLAN, STATE_DIR } from './admin/tokens.js';
@@ -91,11 +91,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e: unknown) => {
-  if (e instanceof ConfigError) {
-    process.stderr.write(e.message + '\n');
-    process.exit(2);
-  }
-  process.stderr.write(`adcs-sim failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runMain('adcs-sim', main);

@@ -1,4 +1,5 @@
-import { bootFrontend, runMain } from '@enrollgate/enrollment';
+import { bootFrontend } from '@enrollgate/enrollment';
+import { runMain } from '@enrollgate/platform';
 import { loadScepConfig } from './config.js';
 import { ScepModule, configureScep } from './scep.module.js';
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { ConfigError, HealthRegistry, Metrics, PlatformModule, createLogger, createRedis, pingRedis, startHttpApp } from '@enrollgate/platform';
+import { HealthRegistry, Metrics, PlatformModule, createLogger, createRedis, pingRedis, runMain, startHttpApp } from '@enrollgate/platform';
 import { KerberosProvider, NtlmProvider, locateKdcs, readKrb5Conf, type KdcAddress, type SecurityProvider } from '@enrollgate/wcce';
 import { CaRouter } from './ca/ca-router.js';
 import { CredentialGuard } from './ca/credential-guard.js';
@@ -135,11 +135,4 @@ async function main(): Promise<void> {
   await startHttpApp(WorkerModule, { logger, health, listen: config.WORKER_LISTEN, shutdownTimeoutMs: 20000 });
 }
 
-main().catch((e: unknown) => {
-  if (e instanceof ConfigError) {
-    process.stderr.write(e.message + '\n');
-    process.exit(2);
-  }
-  process.stderr.write(`wcce-worker failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(1);
-});
+runMain('wcce-worker', main);

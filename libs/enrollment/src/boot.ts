@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import type { EnrollProtocol } from '@enrollgate/contracts';
-import { ConfigError, HealthRegistry, Metrics, PlatformModule, createLogger, startHttpApp, type Logger } from '@enrollgate/platform';
+import { HealthRegistry, Metrics, PlatformModule, createLogger, startHttpApp, type Logger } from '@enrollgate/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FrontendRuntime } from './frontend-runtime.js';
 
@@ -48,16 +48,4 @@ export async function bootFrontend(options: FrontendBootOptions): Promise<{ app:
     ...(options.https ? { https: options.https } : {}),
   });
   return { app, runtime, logger };
-}
-
-/** Process entry: configuration errors exit 2 with the list of problems; anything else exits 1. */
-export function runMain(app: string, main: () => Promise<unknown>): void {
-  main().catch((e: unknown) => {
-    if (e instanceof ConfigError) {
-      process.stderr.write(e.message + '\n');
-      process.exit(2);
-    }
-    process.stderr.write(`${app} failed to start: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  });
 }

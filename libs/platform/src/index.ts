@@ -4,3 +4,4 @@ export * from './metrics/index.js';
 export * from './health/index.js';
 export * from './http/index.js';
 export * from './redis/index.js';
+export * from './process/run-main.js';

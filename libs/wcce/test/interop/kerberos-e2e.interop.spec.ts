@@ -79,6 +79,35 @@ async function capture(ports: number[], file: string): Promise<{ stop: () => Pro
   };
 }
 
+/** `wcce request -k` with the user keytab and the KDC relay, for the simulator under `serverName`'s SPN. */
+function keytabRequestArgs(serverName: string, csrFile: string, out: string): string[] {
+  if (!sim || !dc) throw new Error('simulator and DC not started');
+  const kdc = `${dc.kdc.host}:${dc.kdc.port}`;
+  const target = `127.0.0.1:${sim.smbPort}`;
+  return [
+    'request',
+    '--target',
+    target,
+    '--server-name',
+    serverName,
+    '-k',
+    '--user',
+    `${dc.user}@${dc.realm}`,
+    '--keytab',
+    dc.userKeytab,
+    '--dc-ip',
+    kdc,
+    '--ca',
+    CA_NAME,
+    '--template',
+    'WebServer',
+    '--csr',
+    csrFile,
+    '--out',
+    out,
+  ];
+}
+
 describe('adcs-sim with a keytab from the Samba AD DC', () => {
   it('announces the Kerberos services it accepts', () => {
     if (!sim || !dc) return;
@@ -246,28 +275,7 @@ describe('adcs-sim with a keytab from the Samba AD DC', () => {
     const out = join(work, 'cli.pem');
     const stdout: string[] = [];
     const stderr: string[] = [];
-    const args = [
-      'request',
-      '--target',
-      `127.0.0.1:${sim.smbPort}`,
-      '--server-name',
-      dc.caFqdn,
-      '-k',
-      '--user',
-      `${dc.user}@${dc.realm}`,
-      '--keytab',
-      dc.userKeytab,
-      '--dc-ip',
-      `${dc.kdc.host}:${dc.kdc.port}`,
-      '--ca',
-      CA_NAME,
-      '--template',
-      'WebServer',
-      '--csr',
-      csrFile,
-      '--out',
-      out,
-    ];
+    const args = keytabRequestArgs(dc.caFqdn, csrFile, out);
     const code = await runCli(args, { stdout: (s) => stdout.push(s), stderr: (s) => stderr.push(s), env: {} });
     expect({ code, stderr: stderr.join('') }).toEqual({ code: 0, stderr: '' });
     expect(readFileSync(out, 'utf8')).toMatch(/^-----BEGIN CERTIFICATE-----/);
@@ -313,28 +321,7 @@ describe('adcs-sim with a keytab from the Samba AD DC', () => {
     const csrFile = join(work, 'x.csr');
     writeFileSync(csrFile, (await makeCsr('x.test.local')).pem);
     // dc1.test.local is a real SPN in the realm, but the simulator only holds ca.test.local's keys
-    const args = [
-      'request',
-      '--target',
-      `127.0.0.1:${sim.smbPort}`,
-      '--server-name',
-      dc.dcFqdn,
-      '-k',
-      '--user',
-      `${dc.user}@${dc.realm}`,
-      '--keytab',
-      dc.userKeytab,
-      '--dc-ip',
-      `${dc.kdc.host}:${dc.kdc.port}`,
-      '--ca',
-      CA_NAME,
-      '--template',
-      'WebServer',
-      '--csr',
-      csrFile,
-      '--out',
-      join(work, 'x.pem'),
-    ];
+    const args = keytabRequestArgs(dc.dcFqdn, csrFile, join(work, 'x.pem'));
     const code = await runCli(args, { stdout: () => undefined, stderr: () => undefined, env: {} });
     expect(code).toBe(4);
   }, 60_000);
