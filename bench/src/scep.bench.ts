@@ -287,10 +287,10 @@ async function main(): Promise<void> {
   const bad = rows.filter((r) => r.verified !== r.ok || (r.failed as number) > 0);
   const file = writeResults('scep', { rows, counts: COUNT });
   process.stdout.write(`\nresults: ${file}\n`);
-  if (bad.length) {
-    process.stderr.write(`some enrollments failed or did not verify: ${JSON.stringify(bad)}\n`);
-    process.exitCode = 1;
-  }
+  for (const r of bad) process.stderr.write(`${String(r.server)}: some enrollments failed or did not verify: ${JSON.stringify(r)}\n`);
+  // Only our own failures fail the run; the reference server's are reported (micromdm answers
+  // some concurrent requests with FAILURE, as the anchor runs saw too).
+  if (bad.some((r) => String(r.server).startsWith('enrollgate'))) process.exitCode = 1;
 }
 
 main().catch((e: unknown) => {
