@@ -1,5 +1,5 @@
 import { storeMigrations } from './migrations/index.js';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from './cli-command.js';
@@ -33,6 +33,20 @@ describe(runCli.name, () => {
   it('takes DATABASE_URL when there is no --url', async () => {
     expect(await runCli(['migrate'], { DATABASE_URL: `sqlite://${dir}/from-env.db` }, io)).toBe(0);
     expect((await stat(join(dir, 'from-env.db'))).isFile()).toBe(true);
+  });
+
+  it('takes DATABASE_URL_FILE (a mounted Secret) over DATABASE_URL, and never prints the password', async () => {
+    const file = join(dir, 'database-url');
+    await writeFile(file, 'postgres://enrollgate:hunter2@127.0.0.1:1/none\n');
+    expect(await runCli(['migrate'], { DATABASE_URL_FILE: file, DATABASE_URL: `sqlite://${dir}/ignored.db` }, io)).toBe(1);
+    expect(err.join('\n')).toMatch(/migration failed: .*ECONNREFUSED/);
+    expect(err.join('\n') + out.join('\n')).not.toContain('hunter2');
+    await expect(stat(join(dir, 'ignored.db'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('exits 2 naming DATABASE_URL_FILE when it cannot be read', async () => {
+    expect(await runCli(['migrate'], { DATABASE_URL_FILE: join(dir, 'absent') }, io)).toBe(2);
+    expect(err.join('\n')).toBe(`enrollgate-store: DATABASE_URL_FILE: cannot read ${join(dir, 'absent')} (ENOENT)`);
   });
 
   it('defaults to sqlite:.enrollgate/enrollgate.db relative to the working directory', async () => {

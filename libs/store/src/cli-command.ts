@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { openDatabase } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import { errorMessage } from './error-message.js';
@@ -12,7 +13,7 @@ export interface CliIo {
 const USAGE = `usage: enrollgate-store migrate [--url URL]
 
   migrate    apply every pending migration
-  --url URL  database URL (default: $DATABASE_URL, else ${DEFAULT_DATABASE_URL})
+  --url URL  database URL (default: the contents of $DATABASE_URL_FILE, $DATABASE_URL, else ${DEFAULT_DATABASE_URL})
              postgres://user:password@host:5432/db[?schema=name] | sqlite:///abs/path.db
              | sqlite:relative/path.db | sqlite::memory:`;
 
@@ -49,7 +50,17 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
     io.out(USAGE);
     return 0;
   }
-  const url = parsed.url ?? (env['DATABASE_URL'] || DEFAULT_DATABASE_URL);
+  let url = parsed.url ?? (env['DATABASE_URL'] || DEFAULT_DATABASE_URL);
+  const urlFile = parsed.url === undefined ? env['DATABASE_URL_FILE'] : undefined;
+  if (urlFile) {
+    // DATABASE_URL_FILE wins over DATABASE_URL, as in the apps (a mounted Kubernetes Secret)
+    try {
+      url = readFileSync(urlFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (e) {
+      io.err(`enrollgate-store: DATABASE_URL_FILE: cannot read ${urlFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      return 2;
+    }
+  }
   let database: ReturnType<typeof openDatabase> | undefined;
   try {
     database = openDatabase(url);
