@@ -13,6 +13,7 @@ import { parseSimArgs } from '../../apps/adcs-sim/src/cli.js';
 import { scepConfigSchema } from '../../apps/scep-api/src/config.js';
 import { workerConfigSchema } from '../../apps/wcce-worker/src/config.js';
 import { loadConfig } from '@enrollgate/platform';
+import { requireTool } from '../support/tools.js';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -38,18 +39,7 @@ function withSecretFiles(env: Record<string, string>, secrets: Record<string, { 
   return out;
 }
 
-const hasCompose = (() => {
-  try {
-    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasCompose) {
-  if (process.env.CI === 'true') throw new Error('docker-compose (Debian package docker-compose) is required in CI');
-  console.warn('compose.spec: docker-compose not installed (apt-get install docker-compose); these checks are skipped');
-}
+const hasCompose = requireTool('docker-compose', ['version'], 'docker-compose', 'compose.spec');
 const describeCompose = hasCompose ? describe : describe.skip;
 
 describeCompose('docker-compose.yml', () => {

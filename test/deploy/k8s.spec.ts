@@ -28,6 +28,7 @@ import { scepConfigSchema } from '../../apps/scep-api/src/config.js';
 import { workerConfigSchema } from '../../apps/wcce-worker/src/config.js';
 import { sqliteTestDatabase } from '../support/databases.js';
 import { openTestRedis } from '../support/redis.js';
+import { requireTool } from '../support/tools.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const k8s = join(root, 'deploy/k8s');
@@ -94,18 +95,7 @@ interface Volume {
   emptyDir?: object;
 }
 
-const kubectl = (() => {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return 'kubectl';
-  } catch {
-    return undefined;
-  }
-})();
-if (!kubectl) {
-  if (process.env.CI === 'true') throw new Error('kubectl is required in CI (Debian package kubernetes-client; scripts/lib/services.sh installs it)');
-  console.warn('k8s.spec: kubectl not installed (apt-get install kubernetes-client); these checks are skipped');
-}
+const kubectl = requireTool('kubectl', ['version', '--client'], 'kubernetes-client', 'k8s.spec') ? 'kubectl' : undefined;
 const describeK8s = kubectl ? describe : describe.skip;
 
 function render(overlay: string): K8sObject[] {
