@@ -422,6 +422,15 @@ describeK8s('deploy/k8s', () => {
       expect(acme?.spec.tls[0].hosts).toEqual([acmeHost]);
     });
 
+    it("the cert-manager example's ACME server is the overlay's directory URL", () => {
+      const [issuer] = parseAllDocuments(readFileSync(join(k8s, 'examples/cert-manager-clusterissuer.yaml'), 'utf8')).map((d) => d.toJS() as K8sObject);
+      const acme = deployment(objs(), 'acme-api');
+      const env = containerEnv(objs(), acme, mainContainer(acme), join(tmp, 'prod-cm'), []);
+      const config = loadConfig('acme-api', acmeConfigSchema, env);
+      expect(issuer?.kind).toBe('ClusterIssuer');
+      expect(issuer?.spec.acme.server).toBe(`${(config.ACME_PUBLIC_URL as string).replace(/\/$/, '')}/directory`);
+    });
+
     it('alerts only on metrics the apps register', () => {
       const registered = registeredMetrics();
       const rule = find(objs(), 'PrometheusRule', 'enrollgate');
