@@ -56,7 +56,8 @@ describe(runImportCli.name, () => {
     expect(worker['WCCE_CA_NAME']).toBe('Corp Issuing CA 1,Corp Issuing CA 2');
     expect(JSON.parse(worker['WCCE_ENROLLMENT_CONFIG_LOG_SKIP_LIST'] ?? '')).toEqual(['ca_bundle']);
     const acme = readEnvFile(join(out, 'acme-api.env'));
-    expect(JSON.parse(acme['ACME_PROFILES'] ?? '')).toHaveProperty('template2.template', 'template2');
+    expect(acme['ACME_POLICY_FILE']).toBe(join(out, 'policy.json'));
+    expect(JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8'))).toHaveProperty('profiles.template2', 'http://foo.bar/template2');
     expect(acme['ACME_PUBLIC_URL']).toBe('https://acme.example.com/foo');
 
     // every key written is one the app declares (contract with apps/*/src/config.ts)
