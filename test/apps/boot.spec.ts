@@ -66,6 +66,8 @@ beforeAll(() => {
 describe('app start-up with bad configuration', () => {
   it.each([
     ['acme-api', { ACME_LISTEN: 'not-an-address' }, 'ACME_LISTEN: expected HOST:PORT'],
+    // the policy is opened before anything connects: libs/policy's message, exit 2
+    ['acme-api', { ACME_POLICY_FILE: '/nonexistent/policy.yaml' }, 'ACME_POLICY_FILE /nonexistent/policy.yaml: cannot read the file (ENOENT)'],
     ['scep-api', { REDIS_URL: 'http://x' }, 'REDIS_URL: expected a URL (redis://, rediss://)'],
     ['wcce-worker', { WCCE_HOST: 'ca1', WCCE_CA_NAME: 'CA', WCCE_TARGET_DOMAIN: 'TEST', WCCE_USER: 'svc' }, 'WCCE_PASSWORD: missing'],
     [

@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AcmeServer } from './acme/acme-server.js';
 import type { AcmeConfig } from './config.js';
 import { AcmeController, DirectoryController } from './http/acme.controllers.js';
-import type { OrderPolicy } from './policy/order-policy.js';
+import type { OpenedPolicy } from '@enrollgate/policy';
 
 @Injectable()
 class AcmeLifecycle implements OnModuleDestroy {
@@ -18,7 +18,8 @@ class AcmeLifecycle implements OnModuleDestroy {
 /** The ACME server as a Nest module; FrontendRuntime, LOGGER and Metrics come from bootFrontend. */
 @Module({})
 export class AcmeModule {
-  static forRoot(config: AcmeConfig, policy?: OrderPolicy): DynamicModule {
+  /** `policy`: opened by main at start-up (openAcmePolicy); absent, the server opens it from `config`. */
+  static forRoot(config: AcmeConfig, policy?: OpenedPolicy): DynamicModule {
     return {
       module: AcmeModule,
       controllers: [DirectoryController, AcmeController],

@@ -28,9 +28,25 @@ const jsonObject = <T extends z.ZodType>(what: string, shape: T) =>
 
 const CURVES = ['P-256', 'P-384', 'P-521'] as const;
 
+/** An optional whole number in [min, max]; absent or empty → undefined (the default is applied where it is used). */
+const optionalInt = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? undefined : v),
+    z.coerce.number({ message: 'expected a number' }).int('expected an integer').min(min).max(max).optional(),
+  );
+
+/** The environment variables a policy file replaces, and the policy file option that does. */
+const REPLACED_BY_POLICY_FILE = {
+  ACME_DEFAULT_TEMPLATE: 'template',
+  ACME_PROFILES: 'profiles',
+  ACME_RSA_MIN_BITS: 'key_policy.acme.rsa_min_bits',
+  ACME_ALLOWED_CURVES: 'key_policy.acme.curves',
+  ACME_IDENTIFIER_LIMIT: 'identifier_limit',
+} as const;
+
 /** Key policy of a profile (RFC 8555 §7.4 finalize: "the CSR's key is acceptable"). */
 const keyPolicyShape = {
-  rsaMinBits: z.number().int().min(1024).optional(),
+  rsaMinBits: z.number().int().min(1024).max(16384).optional(),
   curves: z.array(z.enum(CURVES)).optional(),
 };
 
@@ -70,15 +86,23 @@ export const acmeConfigSchema = z
     ACME_TOS_URL: urlString(['http', 'https']).optional(),
     ACME_WEBSITE: urlString(['http', 'https']).optional(),
     ACME_CAA_IDENTITIES: commaList,
-    /** Template when the order names no profile (acme2certifier `template`). */
-    ACME_DEFAULT_TEMPLATE: z.string().min(1).default('WebServer'),
+    /**
+     * Policy file (JSON or YAML, acme2certifier option names; libs/policy): allow-lists, identifier
+     * limit, templates, profiles, header_info_list, key policy, EAB key file and eab_strict_mode.
+     * Without it the policy is built from ACME_DEFAULT_TEMPLATE, ACME_PROFILES, ACME_RSA_MIN_BITS,
+     * ACME_ALLOWED_CURVES and ACME_IDENTIFIER_LIMIT (acme-api's env-policy.ts), which a policy file replaces.
+     */
+    ACME_POLICY_FILE: z.string().trim().min(1).optional(),
+    /** Template when the order names no profile (acme2certifier `template`); default WebServer. */
+    ACME_DEFAULT_TEMPLATE: z.string().min(1).optional(),
     ACME_PROFILES: jsonObject('{"name": {"description": "…", "template": "…"}}', profilesSchema),
-    /** Default key policy at finalize; profiles may override. */
-    ACME_RSA_MIN_BITS: positiveInt(2048),
+    /** Default key policy at finalize (default 2048, P-256,P-384); profiles may override. */
+    ACME_RSA_MIN_BITS: optionalInt(1024, 16384),
     ACME_ALLOWED_CURVES: z
       .string()
-      .default('P-256,P-384')
+      .optional()
       .transform((v, ctx) => {
+        if (v === undefined) return undefined;
         const list = v.split(',').map((s) => s.trim());
         for (const c of list)
           if (!(CURVES as readonly string[]).includes(c)) ctx.addIssue({ code: 'custom', message: `unknown curve "${c}" (expected ${CURVES.join(', ')})` });
@@ -87,8 +111,8 @@ export const acmeConfigSchema = z
     /** External account binding (RFC 8555 §7.3.4). */
     ACME_EAB_REQUIRED: booleanString(false),
     ACME_EAB_KEYS: optionalSecret(),
-    /** Limits and lifetimes */
-    ACME_IDENTIFIER_LIMIT: positiveInt(100),
+    /** Limits and lifetimes. Identifiers per order (acme2certifier identifier_limit); default 100. */
+    ACME_IDENTIFIER_LIMIT: optionalInt(1, 100000),
     ACME_NONCE_TTL_SECONDS: positiveInt(3600),
     ACME_ORDER_LIFETIME_SECONDS: positiveInt(7 * 86400),
     ACME_AUTHZ_LIFETIME_SECONDS: positiveInt(7 * 86400),
@@ -140,8 +164,16 @@ export const acmeConfigSchema = z
             ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: `key of kid "${kid}" is not base64url` });
         }
     }
-    if (cfg.ACME_EAB_REQUIRED && cfg.ACME_EAB_KEYS === undefined) {
+    // With a policy file, its eab_key_file may hold the keys: checked when the policy opens.
+    if (cfg.ACME_EAB_REQUIRED && cfg.ACME_EAB_KEYS === undefined && cfg.ACME_POLICY_FILE === undefined) {
       ctx.addIssue({ code: 'custom', path: ['ACME_EAB_KEYS'], message: 'missing; required when ACME_EAB_REQUIRED=true' });
+    }
+    if (cfg.ACME_POLICY_FILE !== undefined) {
+      // One policy, one place: a policy file replaces these rather than being silently overridden by them.
+      for (const [key, instead] of Object.entries(REPLACED_BY_POLICY_FILE)) {
+        if (cfg[key as keyof typeof REPLACED_BY_POLICY_FILE] !== undefined)
+          ctx.addIssue({ code: 'custom', path: [key], message: `set ${instead} in ACME_POLICY_FILE instead (the policy file replaces ${key})` });
+      }
     }
   });
 

@@ -85,6 +85,7 @@ async function main(): Promise<void> {
         name: pool.name,
         client,
         holds: (ref: { host: string; caName: string }) => pool.targets.some((t) => t.host === ref.host && t.caName === ref.caName),
+        caNames: pool.targets.map((t) => t.caName),
       };
     }),
     templates,

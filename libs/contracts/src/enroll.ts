@@ -21,6 +21,12 @@ export interface EnrollJob {
   template: string;
   /** Named CA pool; absent → routed by template, else the default pool. */
   caPool?: string;
+  /**
+   * The CA (its AD CS CA name) to use within the pool, e.g. an EAB kid's `ca_name`
+   * (acme2certifier kid_profile_handler). Absent → any CA of the pool. A pool without a CA of
+   * this name is a permanent CONFIG error, never a silent switch to another CA.
+   */
+  caName?: string;
   /** Extra MS-ICPR request attributes (Name → Value), e.g. a validity period. */
   attributes?: Record<string, string>;
   requester: Requester;

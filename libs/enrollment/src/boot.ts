@@ -15,11 +15,13 @@ export interface FrontendBootOptions {
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
   /** Serve HTTPS with this PEM certificate chain and key. */
   https?: { cert: string | Buffer; key: string | Buffer };
+  /** The app's logger when it needed one before booting (e.g. to open its policy); else one is created. */
+  logger?: Logger;
 }
 
 /** Boots a front-end: logger, metrics, health, the runtime (DB, Redis, queues), HTTP. */
 export async function bootFrontend(options: FrontendBootOptions): Promise<{ app: NestFastifyApplication; runtime: FrontendRuntime; logger: Logger }> {
-  const logger = createLogger({ app: options.app, level: options.config.LOG_LEVEL });
+  const logger = options.logger ?? createLogger({ app: options.app, level: options.config.LOG_LEVEL });
   const metrics = new Metrics(options.app);
   const health = new HealthRegistry();
   const runtime = await FrontendRuntime.start({

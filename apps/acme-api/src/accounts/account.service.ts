@@ -8,11 +8,13 @@ import { importAccountKey } from '../jose/jwk.js';
 import { decodePayload, parseFlattenedJws, verifyJwsSignature } from '../jose/jws.js';
 import { accountOf, payloadObject, type VerifiedRequest } from '../jose/request-verifier.js';
 import { parseContacts } from './contact.js';
+import type { EabKeyLookup } from '../policy/acme-policy.js';
 import { verifyExternalAccountBinding } from './eab.js';
 
 export interface AccountServiceOptions {
   eabRequired: boolean;
-  eabKeys: ReadonlyMap<string, Buffer>;
+  /** live: the policy's EAB key file reloads by itself */
+  eabKeys: EabKeyLookup;
   termsOfService: string | undefined;
   minRsaBits: number;
 }

@@ -1,4 +1,5 @@
 import { AcmeProblem, malformed, unauthorized } from '../acme/problems.js';
+import type { EabKeyLookup } from '../policy/acme-policy.js';
 import { importAccountKey } from '../jose/jwk.js';
 import { HMAC_ALGORITHMS, decodePayload, parseFlattenedJws, verifyJwsMac } from '../jose/jws.js';
 
@@ -7,7 +8,7 @@ import { HMAC_ALGORITHMS, decodePayload, parseFlattenedJws, verifyJwsMac } from 
  * with the key of `kid`, no nonce, the newAccount URL, over the account's own JWK.
  * Returns the EAB kid.
  */
-export function verifyExternalAccountBinding(value: unknown, accountThumbprint: string, newAccountUrl: string, keys: ReadonlyMap<string, Buffer>): string {
+export function verifyExternalAccountBinding(value: unknown, accountThumbprint: string, newAccountUrl: string, keys: EabKeyLookup): string {
   const jws = parseFlattenedJws(value, 'externalAccountBinding');
   const { header } = jws;
   if (!(header.alg in HMAC_ALGORITHMS)) {

@@ -3,11 +3,13 @@ import type { Logger, Metrics } from '@enrollgate/platform';
 import { AcmeAccountRepository, AcmeOrderRepository } from '@enrollgate/store';
 import { AccountService } from '../accounts/account.service.js';
 import { CertificateStatusService } from '../ari/renewal-info.service.js';
-import { eabKeysOf, publicBaseOf, type AcmeConfig } from '../config.js';
+import type { OpenedPolicy } from '@enrollgate/policy';
+import { publicBaseOf, type AcmeConfig } from '../config.js';
 import { RequestVerifier } from '../jose/request-verifier.js';
 import { NonceStore } from '../nonce/nonce-store.js';
 import { OrderService } from '../orders/order.service.js';
-import { ConfiguredOrderPolicy, type OrderPolicy } from '../policy/order-policy.js';
+import { AcmePolicy } from '../policy/acme-policy.js';
+import { openAcmePolicy } from '../policy/open-acme-policy.js';
 import { Dns01Validator } from '../validation/dns01.js';
 import { Http01Validator } from '../validation/http01.js';
 import type { ChallengeValidator } from '../validation/outcome.js';
@@ -24,7 +26,7 @@ export class AcmeServer {
   readonly urls: AcmeUrls;
   readonly nonces: NonceStore;
   readonly verifier: RequestVerifier;
-  readonly policy: OrderPolicy;
+  readonly policy: AcmePolicy;
   readonly accounts: AccountService;
   readonly orders: OrderService;
   readonly certificates: CertificateStatusService;
@@ -36,14 +38,16 @@ export class AcmeServer {
     runtime: FrontendRuntime,
     readonly logger: Logger,
     metrics: Metrics,
-    policy?: OrderPolicy,
+    /** opened at start-up by main (a bad file exits 2 before anything connects); else opened here */
+    policy?: OpenedPolicy,
   ) {
     this.urls = new AcmeUrls(publicBaseOf(config));
     this.nonces = new NonceStore(runtime.redis, config.QUEUE_PREFIX, config.ACME_NONCE_TTL_SECONDS);
     const accountRepo = new AcmeAccountRepository(runtime.database);
     const orderRepo = new AcmeOrderRepository(runtime.database);
     this.verifier = new RequestVerifier(this.urls, this.nonces, accountRepo);
-    this.policy = policy ?? new ConfiguredOrderPolicy(config);
+    const policyLogger = logger.child({ component: 'acme-policy' });
+    this.policy = new AcmePolicy(policy ?? openAcmePolicy(config, policyLogger), config, metrics, policyLogger);
     this.problems = metrics.counter('acme_problems_total', 'ACME requests answered with a problem document, by type', ['type']);
     const ordersFinal = metrics.counter('acme_orders_completed_total', 'ACME orders that reached a final state', ['status']);
     const validations = metrics.counter('acme_validations_total', 'Challenge validation attempts by type and result', ['type', 'result']);
@@ -68,8 +72,8 @@ export class AcmeServer {
       onOutcome: (type, result) => validations.inc({ type, result }),
     });
     this.accounts = new AccountService(accountRepo, this.urls, {
-      eabRequired: config.ACME_EAB_REQUIRED,
-      eabKeys: eabKeysOf(config),
+      eabRequired: this.policy.eabRequired,
+      eabKeys: this.policy.macKeys,
       termsOfService: config.ACME_TOS_URL,
       minRsaBits: 2048,
     });
@@ -80,7 +84,6 @@ export class AcmeServer {
       this.policy,
       this.urls,
       {
-        identifierLimit: config.ACME_IDENTIFIER_LIMIT,
         orderLifetimeSeconds: config.ACME_ORDER_LIFETIME_SECONDS,
         authzLifetimeSeconds: config.ACME_AUTHZ_LIFETIME_SECONDS,
         challengeWaitMs: config.ACME_CHALLENGE_WAIT_MS,
@@ -102,7 +105,7 @@ export class AcmeServer {
   /** The directory (RFC 8555 §7.1.1) with meta; profiles per draft-ietf-acme-profiles. */
   directory(): Record<string, unknown> {
     const c = this.config;
-    const profiles = this.policy.profiles();
+    const profiles = this.policy.directoryProfiles();
     return {
       newNonce: this.urls.of(ROUTES.newNonce),
       newAccount: this.urls.of(ROUTES.newAccount),
@@ -114,7 +117,7 @@ export class AcmeServer {
         ...(c.ACME_TOS_URL ? { termsOfService: c.ACME_TOS_URL } : {}),
         ...(c.ACME_WEBSITE ? { website: c.ACME_WEBSITE } : {}),
         ...(c.ACME_CAA_IDENTITIES.length ? { caaIdentities: c.ACME_CAA_IDENTITIES } : {}),
-        externalAccountRequired: c.ACME_EAB_REQUIRED,
+        externalAccountRequired: this.policy.eabRequired,
         ...(Object.keys(profiles).length ? { profiles } : {}),
       },
     };
@@ -122,5 +125,6 @@ export class AcmeServer {
 
   async close(): Promise<void> {
     await this.validation.close();
+    this.policy.close();
   }
 }

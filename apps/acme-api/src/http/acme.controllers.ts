@@ -96,7 +96,7 @@ export class AcmeController {
   @Post('order/:id/finalize')
   async finalize(@Param('id') id: string, @Req() req: FastifyRequest, @Res() res: FastifyReply): Promise<void> {
     const request = await this.server.verifier.verify(incomingPost(req), 'kid');
-    await sendReply(this.server, res, await this.server.orders.finalize(request, id, req.ip));
+    await sendReply(this.server, res, await this.server.orders.finalize(request, id, req.ip, req.headers));
   }
 
   @Post('authz/:id')

@@ -2,33 +2,18 @@ import { canonicalIp, challengeTypesFor, dnsNameProblem, parseIdentifiers } from
 
 describe(parseIdentifiers.name, () => {
   it('lower-cases, merges duplicates and splits wildcards into the authorized base name', () => {
-    const sut = parseIdentifiers(
-      [
-        { type: 'dns', value: 'WWW.Example.com' },
-        { type: 'dns', value: 'www.example.com' },
-        { type: 'dns', value: '*.example.com' },
-        { type: 'ip', value: '2001:DB8:0:0::1' },
-      ],
-      10,
-    );
+    const sut = parseIdentifiers([
+      { type: 'dns', value: 'WWW.Example.com' },
+      { type: 'dns', value: 'www.example.com' },
+      { type: 'dns', value: '*.example.com' },
+      { type: 'ip', value: '2001:DB8:0:0::1' },
+    ]);
     expect(sut).toEqual([
       { identifier: { type: 'dns', value: 'www.example.com' }, authzValue: 'www.example.com', wildcard: false },
       { identifier: { type: 'dns', value: '*.example.com' }, authzValue: 'example.com', wildcard: true },
       { identifier: { type: 'ip', value: '2001:db8::1' }, authzValue: '2001:db8::1', wildcard: false },
     ]);
     expect(sut.map(challengeTypesFor)).toEqual([['http-01', 'dns-01', 'tls-alpn-01'], ['dns-01'], ['http-01', 'tls-alpn-01']]);
-  });
-
-  it('refuses more identifiers than the limit as rejectedIdentifier', () => {
-    expect(() =>
-      parseIdentifiers(
-        [
-          { type: 'dns', value: 'a.example' },
-          { type: 'dns', value: 'b.example' },
-        ],
-        1,
-      ),
-    ).toThrow(expect.objectContaining({ type: 'rejectedIdentifier' }));
   });
 });
 

@@ -42,11 +42,11 @@ export function canonicalIp(value: string): string | undefined {
 /**
  * Validates newOrder identifiers (RFC 8555 §7.4, RFC 8738): known types, well-formed values,
  * wildcards only as the whole leftmost label of a DNS name. Every bad identifier becomes a
- * subproblem. Duplicates (after lower-casing) are merged.
+ * subproblem. Duplicates (after lower-casing) are merged. How many an order may hold is the
+ * policy's (identifier_limit); the request body limit bounds the work done here.
  */
-export function parseIdentifiers(value: unknown, limit: number): ParsedIdentifier[] {
+export function parseIdentifiers(value: unknown): ParsedIdentifier[] {
   if (!Array.isArray(value) || value.length === 0) throw malformed('identifiers must be a non-empty array');
-  if (value.length > limit) throw new AcmeProblem('rejectedIdentifier', `an order may hold at most ${limit} identifiers, got ${value.length}`);
   const out: ParsedIdentifier[] = [];
   const seen = new Set<string>();
   const problems: Subproblem[] = [];

@@ -11,13 +11,13 @@ import { authorizationView, challengeView, orderView } from '../acme/views.js';
 import { parseCertId } from '../ari/cert-id.js';
 import { accountOf, payloadObject, requirePostAsGet, type VerifiedRequest } from '../jose/request-verifier.js';
 import { checkCsr } from '../policy/csr-check.js';
-import type { OrderPolicy } from '../policy/order-policy.js';
+import type { AcmePolicy } from '../policy/acme-policy.js';
+import type { RequestHeaders } from '@enrollgate/policy';
 import type { ValidationQueue } from '../validation/validation.queue.js';
 import { problemForEnrollment } from './enrollment-problem.js';
 import { challengeTypesFor, parseIdentifiers } from './identifiers.js';
 
 export interface OrderServiceOptions {
-  identifierLimit: number;
   orderLifetimeSeconds: number;
   authzLifetimeSeconds: number;
   challengeWaitMs: number;
@@ -41,7 +41,7 @@ export class OrderService {
     private readonly orders: AcmeOrderRepository,
     private readonly runtime: Pick<FrontendRuntime, 'producer' | 'enrollments' | 'waitForResult'>,
     private readonly validation: Pick<ValidationQueue, 'enqueueAndWait'>,
-    private readonly policy: OrderPolicy,
+    private readonly policy: Pick<AcmePolicy, 'newOrder' | 'enrollment'>,
     private readonly urls: AcmeUrls,
     private readonly options: OrderServiceOptions,
     private readonly logger: Logger,
@@ -56,8 +56,13 @@ export class OrderService {
     }
     const profile = payload['profile'];
     if (profile !== undefined && typeof profile !== 'string') throw malformed('profile must be a string');
-    const identifiers = parseIdentifiers(payload['identifiers'], this.options.identifierLimit);
-    const decision = this.policy.decide({ account, identifiers: identifiers.map((i) => i.identifier), profile });
+    const identifiers = parseIdentifiers(payload['identifiers']);
+    // allow-lists, identifier limit, wildcards, the profile (libs/policy): the order records the profile it settled on
+    const chosenProfile = this.policy.newOrder(
+      account,
+      identifiers.map((i) => i.identifier),
+      profile,
+    );
     const replaces = await this.checkReplaces(account, payload['replaces']);
     const now = this.now();
     const nowIso = now.toISOString();
@@ -80,8 +85,7 @@ export class OrderService {
       id: newId(),
       accountId: account.id,
       identifiers: identifiers.map((i) => i.identifier),
-      profile: decision.profile,
-      template: decision.template,
+      profile: chosenProfile,
       expires,
       replaces,
       authorizations,
@@ -137,27 +141,31 @@ export class OrderService {
     return json(200, challengeView(this.urls, challenge), headers, [{ url: this.urls.authz(authz.id), rel: 'up' }]);
   }
 
-  async finalize(request: VerifiedRequest, id: string, remoteAddress: string | undefined): Promise<AcmeReply> {
+  /** `headers`: this finalize request's HTTP headers (a `template=` in header_info_list's header, as acme2certifier reads it). */
+  async finalize(request: VerifiedRequest, id: string, remoteAddress: string | undefined, headers: RequestHeaders = {}): Promise<AcmeReply> {
     const account = accountOf(request);
     const order = await this.refresh(await this.ownOrder(request, id));
     const payload = payloadObject(request);
     if (order.status !== 'ready') throw new AcmeProblem('orderNotReady', `order is ${order.status}, not ready`);
     if (typeof payload['csr'] !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload['csr'])) throw malformed('csr must be base64url DER');
     const der = Buffer.from(payload['csr'], 'base64url');
-    checkCsr({ der, identifiers: order.identifiers, accountSpki: request.key.spki, keyPolicy: this.policy.keyPolicyFor(order.profile) });
+    const csr = checkCsr({ der, identifiers: order.identifiers, accountSpki: request.key.spki });
+    // Decided once and kept on the order: a resubmission after a transient failure enrolls with the same template.
+    const enrollment = this.policy.enrollment(order, account, csr, headers);
     const processing = await this.orders.transitionOrder(id, ['ready'], {
       status: 'processing',
       csr: der.toString('base64'),
       enrollmentKey: id,
       processingSince: this.now().toISOString(),
+      enrollment,
     });
     if (!processing) throw new AcmeProblem('orderNotReady', 'order was finalized by another request');
     await this.submit(processing as ProcessingOrder, account, remoteAddress).catch((e: unknown) =>
       // The order stays processing; the next poll resubmits (the submission is idempotent).
       this.logger.warn({ err: e, orderId: id }, 'enrollment submission failed; will retry on the next poll'),
     );
-    const enrollment = await this.runtime.waitForResult(id, this.options.finalizeWaitMs);
-    return this.orderReply(await this.refresh(processing, enrollment));
+    const result = await this.runtime.waitForResult(id, this.options.finalizeWaitMs);
+    return this.orderReply(await this.refresh(processing, result));
   }
 
   async certificate(request: VerifiedRequest, id: string): Promise<AcmeReply> {
@@ -285,11 +293,16 @@ export class OrderService {
 
   private async submit(order: ProcessingOrder, account: AcmeAccount | undefined, remoteAddress: string | undefined): Promise<void> {
     if (!order.csr) throw new Error(`processing order ${order.id} has no CSR`);
+    if (!order.enrollment) throw new Error(`processing order ${order.id} has no enrollment parameters`);
+    const { template, caPool, caName, attributes } = order.enrollment;
     const job: EnrollJob = {
       requestKey: order.enrollmentKey ?? order.id,
       protocol: 'acme',
       csr: order.csr,
-      template: order.template,
+      template,
+      ...(caPool !== null ? { caPool } : {}),
+      ...(caName !== null ? { caName } : {}),
+      ...(Object.keys(attributes).length > 0 ? { attributes } : {}),
       requester: { protocol: 'acme', subject: this.urls.account(account?.id ?? order.accountId), ...(remoteAddress ? { remoteAddress } : {}) },
       submittedAt: order.processingSince ?? this.now().toISOString(),
     };

@@ -2,7 +2,6 @@ import { isPkiError, readCsr, type CsrInfo } from '@enrollgate/pki';
 import type { AcmeIdentifier } from '@enrollgate/store';
 import { AcmeProblem, type Subproblem } from '../acme/problems.js';
 import { canonicalIp } from '../orders/identifiers.js';
-import type { KeyPolicy } from './order-policy.js';
 
 /** Signature algorithms accepted on a CSR (Boulder csr/csr.go: no MD5, SHA-1 or DSA). */
 export const CSR_SIGNATURE_ALGORITHMS: readonly string[] = [
@@ -22,13 +21,13 @@ export interface CsrCheckInput {
   identifiers: readonly AcmeIdentifier[];
   /** The account key's SubjectPublicKeyInfo: the CSR must not reuse it (RFC 8555 §11.1). */
   accountSpki: Buffer;
-  keyPolicy: KeyPolicy;
 }
 
 /**
  * The finalize checks of RFC 8555 §7.4 and Boulder's csr.VerifyCSR: the signature verifies with
- * an allowed algorithm, the key passes the key policy and is not the account key, only DNS and
- * IP names, and the names (SANs plus a CN) equal the order's identifiers exactly.
+ * an allowed algorithm, the key is not the account key, only DNS and IP names, and the names
+ * (SANs plus a CN) equal the order's identifiers exactly. The key's type and size are the
+ * policy's (libs/policy key_policy, AcmePolicy.enrollment), checked after these.
  */
 export function checkCsr(input: CsrCheckInput): CsrInfo {
   let csr: CsrInfo;
@@ -40,21 +39,6 @@ export function checkCsr(input: CsrCheckInput): CsrInfo {
   }
   if (!CSR_SIGNATURE_ALGORITHMS.includes(csr.signatureAlgorithm.name)) {
     throw badCsr(`CSR signature algorithm ${csr.signatureAlgorithm.name} is not accepted (${CSR_SIGNATURE_ALGORITHMS.join(', ')})`);
-  }
-  const key = csr.publicKey;
-  switch (key.type) {
-    case 'rsa':
-      if (key.bits < input.keyPolicy.rsaMinBits) throw badCsr(`RSA key of ${key.bits} bits; at least ${input.keyPolicy.rsaMinBits} required`);
-      if (key.bits > 8192) throw badCsr(`RSA key of ${key.bits} bits; at most 8192 accepted`);
-      break;
-    case 'ec':
-      if (!input.keyPolicy.curves.includes(String(key.curve)))
-        throw badCsr(`EC key on ${key.curve}; accepted curves: ${input.keyPolicy.curves.join(', ') || 'none'}`);
-      break;
-    case 'ed25519':
-    case 'ed448':
-    case 'unknown':
-      throw badCsr(`CSR key type ${key.type} is not accepted (RSA or EC)`);
   }
   if (Buffer.from(csr.spki).equals(input.accountSpki)) throw badCsr('the CSR key must not be the account key (RFC 8555 §11.1)');
 

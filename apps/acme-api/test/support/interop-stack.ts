@@ -46,8 +46,21 @@ export interface AcmeReplica {
   proc: Proc;
 }
 
+/** The simulated AD CS: where it listens and the account enrollments use (for configs written at test time). */
+export interface SimEndpoint {
+  /** 127.0.0.1:<port> of its SMB listener (WCCE_HOST / acme_srv.cfg host) */
+  host: string;
+  domain: string;
+  caName: string;
+  user: string;
+  password: string;
+}
+
 export interface InteropStack {
   dir: string;
+  /** the migrated database every acme-api of the stack uses */
+  databaseUrl: string;
+  sim: SimEndpoint;
   caPem: string;
   caPemFile: string;
   simAdmin: string;
@@ -71,7 +84,8 @@ export interface InteropOptions {
   https?: { certFile: string; keyFile: string };
 }
 
-function start(dir: string, name: string, args: string[], env: Record<string, string>): Proc {
+/** Starts `node <args>` from the repository root with only PATH and `env`; output goes to <dir>/<name>.log. */
+export function startNode(dir: string, name: string, args: string[], env: Record<string, string>): Proc {
   const log = join(dir, `${name}.log`);
   const out = createWriteStream(log);
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -93,7 +107,8 @@ function probe(url: string): Promise<number> {
   });
 }
 
-async function waitReady(proc: Proc, url: string, timeoutMs = 90_000): Promise<void> {
+/** Waits until `url` answers 200 (or the process exits: then fails with the end of its log). */
+export async function waitReady(proc: Proc, url: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.child.exitCode !== null) break;
@@ -136,7 +151,7 @@ export async function startInteropStack(database: TestDatabase, options: Interop
     challtestsrv.stdout?.pipe(createWriteStream(challLog));
     procs.push({ name: 'pebble-challtestsrv', child: challtestsrv, log: challLog });
 
-    const sim = start(
+    const sim = startNode(
       dir,
       'adcs-sim',
       [
@@ -168,7 +183,7 @@ export async function startInteropStack(database: TestDatabase, options: Interop
     const workers: Proc[] = [];
     for (let i = 0; i < (options.workers ?? 1); i++) {
       const port = await freePort();
-      const w = start(dir, `wcce-worker-${i}`, ['apps/wcce-worker/dist/main.js'], {
+      const w = startNode(dir, `wcce-worker-${i}`, ['apps/wcce-worker/dist/main.js'], {
         ...common,
         WORKER_LISTEN: `127.0.0.1:${port}`,
         WCCE_HOST: `127.0.0.1:${smb}`,
@@ -190,14 +205,17 @@ export async function startInteropStack(database: TestDatabase, options: Interop
     const publicBase = options.publicBase?.(ports) ?? `${scheme}://127.0.0.1:${ports[0]}`;
     const replicas: AcmeReplica[] = [];
     for (const [i, port] of ports.entries()) {
-      const api = start(dir, `acme-api-${i}`, ['apps/acme-api/dist/main.js'], {
+      const api = startNode(dir, `acme-api-${i}`, ['apps/acme-api/dist/main.js'], {
         ...common,
         DATABASE_URL: db.url,
         ACME_LISTEN: `127.0.0.1:${port}`,
         ACME_PUBLIC_URL: publicBase,
         ACME_DNS_SERVERS: dnsServer,
         ACME_EAB_KEYS: JSON.stringify({ [EAB_KID]: EAB_HMAC }),
-        ACME_PROFILES: JSON.stringify({ approval: { description: 'Web server, approved by a CA manager', template: 'ManagerApproval' } }),
+        // a policy file replaces ACME_PROFILES (acme-api refuses both)
+        ...(options.env?.['ACME_POLICY_FILE']
+          ? {}
+          : { ACME_PROFILES: JSON.stringify({ approval: { description: 'Web server, approved by a CA manager', template: 'ManagerApproval' } }) }),
         ...(options.https ? { ACME_TLS_CERT_FILE: options.https.certFile, ACME_TLS_KEY_FILE: options.https.keyFile } : {}),
         ...options.env,
       });
@@ -211,6 +229,8 @@ export async function startInteropStack(database: TestDatabase, options: Interop
     const opened = db;
     return {
       dir,
+      databaseUrl: db.url,
+      sim: { host: `127.0.0.1:${smb}`, domain: 'TEST', caName: 'enrollgate-sim-CA', user, password },
       caPem,
       caPemFile,
       simAdmin: `http://127.0.0.1:${admin}`,

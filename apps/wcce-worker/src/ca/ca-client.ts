@@ -7,6 +7,8 @@ export interface CaSubmitRequest {
   /** Extra request attributes (Name → Value) sent next to CertificateTemplate. */
   attributes: Record<string, string>;
   caPool?: string;
+  /** Only CAs of this name within the pool (EnrollJob.caName); compared case-insensitively, as AD CS names are. */
+  caName?: string;
   /** The request key, for audit logs (never sent to the CA). */
   auditKey?: string;
 }

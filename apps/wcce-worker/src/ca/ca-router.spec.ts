@@ -8,7 +8,7 @@ class RecordingClient implements CaClient {
   calls: string[] = [];
   constructor(readonly name: string) {}
   async submit(r: CaSubmitRequest): Promise<CaOutcome> {
-    this.calls.push(`submit ${r.template}`);
+    this.calls.push(`submit ${r.template}${r.caName ? ` via ${r.caName}` : ''}`);
     return { kind: 'pending', ca: { caRequestId: 1, host: this.name, caName: 'CA' } };
   }
   async retrieve(ref: PendingRef): Promise<CaOutcome> {
@@ -23,12 +23,18 @@ describe(CaRouter.name, () => {
   const b = new RecordingClient('b');
   const sut = new CaRouter(
     [
-      { name: 'default', client: a, holds: (r) => r.host === 'a' },
-      { name: 'issuing-b', client: b, holds: (r) => r.host === 'b' },
+      { name: 'default', client: a, holds: (r) => r.host === 'a', caNames: ['Corp-Issuing-CA1', 'Corp-Issuing-CA2'] },
+      { name: 'issuing-b', client: b, holds: (r) => r.host === 'b', caNames: ['Corp-User-CA'] },
     ],
     { User: 'issuing-b' },
   );
-  const req = (template: string, caPool?: string): CaSubmitRequest => ({ csrDer: Buffer.alloc(1), template, attributes: {}, caPool });
+  const req = (template: string, caPool?: string, caName?: string): CaSubmitRequest => ({
+    csrDer: Buffer.alloc(1),
+    template,
+    attributes: {},
+    caPool,
+    ...(caName !== undefined ? { caName } : {}),
+  });
 
   it.each([
     ['WebServer', undefined, 'default'],
@@ -54,6 +60,42 @@ describe(CaRouter.name, () => {
   });
 
   it('refuses a template route to a pool that does not exist', () => {
-    expect(() => new CaRouter([{ name: 'default', client: a, holds: () => true }], { User: 'missing' })).toThrow(/unknown CA pool "missing"/);
+    expect(() => new CaRouter([{ name: 'default', client: a, holds: () => true, caNames: [] }], { User: 'missing' })).toThrow(/unknown CA pool "missing"/);
+  });
+
+  describe('a job that names its CA (EAB kid profile ca_name)', () => {
+    it.each([
+      ['WebServer', undefined, 'Corp-Issuing-CA2', 'default'],
+      ['WebServer', undefined, 'corp-issuing-ca1', 'default'],
+      ['User', undefined, 'Corp-User-CA', 'issuing-b'],
+      ['WebServer', 'issuing-b', 'Corp-User-CA', 'issuing-b'],
+    ])('routes template %s, pool %s, CA %s to pool %s', (template, pool, caName, expected) => {
+      expect(sut.poolFor(req(template, pool, caName)).name).toBe(expected);
+    });
+
+    it('submits to the pool with the CA name passed on', async () => {
+      await sut.submit(req('WebServer', undefined, 'Corp-Issuing-CA2'));
+      expect(a.calls).toContain('submit WebServer via Corp-Issuing-CA2');
+    });
+
+    it.each([
+      [
+        'a CA of another pool',
+        'WebServer',
+        undefined,
+        'Corp-User-CA',
+        /CA pool "default" has no CA named "Corp-User-CA" \(it holds "Corp-Issuing-CA1", "Corp-Issuing-CA2"\)/,
+      ],
+      ['an unknown CA', 'User', undefined, 'Nope-CA', /CA pool "issuing-b" has no CA named "Nope-CA"/],
+    ])('refuses %s permanently (CONFIG), never another CA', (_what, template, pool, caName, message) => {
+      let error: unknown;
+      try {
+        sut.poolFor(req(template, pool, caName));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(CaError);
+      expect(error).toMatchObject({ code: 'CONFIG', retryable: false, message: expect.stringMatching(message) });
+    });
   });
 });

@@ -6,11 +6,20 @@ export interface RoutedPool {
   client: CaClient;
   /** (host, CA name) pairs the pool holds, to route retrieve calls back to it. */
   holds: (ref: PendingRef) => boolean;
+  /** AD CS CA names of the pool's targets, for a job that names its CA (EnrollJob.caName). */
+  caNames: readonly string[];
+}
+
+/** AD CS CA names compare case-insensitively (the CA's common name). */
+export function sameCaName(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
 /**
  * Several named CA pools behind one CaClient: a job names its pool, or its template routes it,
- * else the `default` pool takes it. Retrieval goes to the pool that holds the CA.
+ * else the `default` pool takes it. A job that names its CA (an EAB kid's `ca_name`) goes to
+ * that CA of the pool only (the pool's client fails over among its hosts); a pool without it is
+ * a permanent error rather than issuance by another CA. Retrieval goes to the pool that holds the CA.
  */
 export class CaRouter implements CaClient {
   private readonly pools = new Map<string, RoutedPool>();
@@ -27,10 +36,18 @@ export class CaRouter implements CaClient {
     if (!this.pools.has(defaultPool)) throw new CaError(EnrollErrorCode.CONFIG, `no "${defaultPool}" CA pool configured`, false);
   }
 
-  poolFor(request: Pick<CaSubmitRequest, 'caPool' | 'template'>): RoutedPool {
+  poolFor(request: Pick<CaSubmitRequest, 'caPool' | 'caName' | 'template'>): RoutedPool {
     const name = request.caPool ?? this.templateRoutes[request.template] ?? this.defaultPool;
     const pool = this.pools.get(name);
     if (!pool) throw new CaError(EnrollErrorCode.CONFIG, `unknown CA pool "${name}"`, false);
+    const caName = request.caName;
+    if (caName !== undefined && !pool.caNames.some((n) => sameCaName(n, caName))) {
+      throw new CaError(
+        EnrollErrorCode.CONFIG,
+        `CA pool "${name}" has no CA named "${caName}" (it holds ${[...new Set(pool.caNames)].map((n) => `"${n}"`).join(', ') || 'none'})`,
+        false,
+      );
+    }
     return pool;
   }
 

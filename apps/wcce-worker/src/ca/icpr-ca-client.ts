@@ -5,6 +5,7 @@ import type { Logger, Metrics } from '@enrollgate/platform';
 import { IcprPool, hex32, isWcceError, type CaTarget, type IcprPoolOptions, type IcprResult, type PoolCallInfo } from '@enrollgate/wcce';
 import { CaError, type CaClient, type CaOutcome, type CaSubmitRequest } from './ca-client.js';
 import { CircuitBreaker, type BreakerOptions } from './circuit-breaker.js';
+import { sameCaName } from './ca-router.js';
 import type { CredentialGuard } from './credential-guard.js';
 
 export interface IcprCaTarget extends CaTarget {
@@ -73,7 +74,7 @@ export class IcprCaClient implements CaClient {
     await this.checkCredential();
     if (this.options.configLog) this.options.logger.info({ requestKey: request.auditKey, config: this.options.configLog }, 'enrollment configuration');
     const attributes = Object.entries(request.attributes).map(([name, value]) => ({ name, value }));
-    return this.onSomeTarget(request.auditKey, (target, info) =>
+    return this.onSomeTarget(request.auditKey, targetsOf(this.options.name, this.options.targets, request.caName), (target, info) =>
       this.pool.submit(target, { template: request.template, csrDer: request.csrDer, attributes }, info),
     );
   }
@@ -91,8 +92,11 @@ export class IcprCaClient implements CaClient {
   }
 
   /** Healthy targets first (random start), then a probe of a half-open one; none → CA_UNREACHABLE. */
-  private async onSomeTarget(auditKey: string | undefined, fn: (target: IcprCaTarget, info: PoolCallInfo) => Promise<IcprResult>): Promise<CaOutcome> {
-    const targets = this.options.targets;
+  private async onSomeTarget(
+    auditKey: string | undefined,
+    targets: readonly IcprCaTarget[],
+    fn: (target: IcprCaTarget, info: PoolCallInfo) => Promise<IcprResult>,
+  ): Promise<CaOutcome> {
     const start = Math.floor((this.options.random ?? Math.random)() * targets.length);
     const order = targets.map((_, i) => targets[(start + i) % targets.length] as IcprCaTarget);
     let last: unknown;
@@ -189,6 +193,18 @@ export class IcprCaClient implements CaClient {
   async close(): Promise<void> {
     await this.pool.close();
   }
+}
+
+/**
+ * The targets a submission may use: all of the pool's, or only those of the CA the job names
+ * (acme2certifier kid profile `ca_name`); hosts of that CA still fail over to each other.
+ * None of that name → a permanent CONFIG error (CaRouter checks first; this guards direct use).
+ */
+export function targetsOf(pool: string, targets: readonly IcprCaTarget[], caName: string | undefined): readonly IcprCaTarget[] {
+  if (caName === undefined) return targets;
+  const chosen = targets.filter((t) => sameCaName(t.caName, caName));
+  if (chosen.length === 0) throw new CaError(EnrollErrorCode.CONFIG, `CA pool "${pool}" has no CA named "${caName}"`, false);
+  return chosen;
 }
 
 export function label(target: CaTarget): string {

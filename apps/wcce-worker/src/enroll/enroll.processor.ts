@@ -55,6 +55,7 @@ export class EnrollProcessor {
         template: data.template,
         attributes: { ...(data.attributes ?? {}), [REQUESTER_ATTRIBUTE]: requesterValue(data) },
         caPool: data.caPool,
+        caName: data.caName,
         auditKey: data.requestKey,
       });
       result = this.fromOutcome(data, outcome, attempt);

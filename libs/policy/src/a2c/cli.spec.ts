@@ -6,18 +6,9 @@ import { parseKeyProfileFile } from '../eab/key-profile.js';
 import { Policy } from '../policy.js';
 import { csr, seedKeyFileText, TESTDATA } from '../testing/fixtures.js';
 import { runImportCli } from './cli.js';
+import { parseEnvFile } from './write.js';
 
-/** Reads an env file the way Compose/systemd/sh would for the values we write (bare, '…' or "…"). */
-function readEnvFile(path: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
-    if (!m) continue;
-    const raw = m[2] as string;
-    out[m[1] as string] = raw.startsWith("'") ? raw.slice(1, -1) : raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
-  }
-  return out;
-}
+const readEnvFile = (path: string): Record<string, string> => parseEnvFile(readFileSync(path, 'utf8'));
 
 /** The keys an app's configuration schema declares (read as text: a lib never imports an app). */
 function schemaKeys(app: string): Set<string> {
@@ -56,7 +47,8 @@ describe(runImportCli.name, () => {
     expect(worker['WCCE_CA_NAME']).toBe('Corp Issuing CA 1,Corp Issuing CA 2');
     expect(JSON.parse(worker['WCCE_ENROLLMENT_CONFIG_LOG_SKIP_LIST'] ?? '')).toEqual(['ca_bundle']);
     const acme = readEnvFile(join(out, 'acme-api.env'));
-    expect(JSON.parse(acme['ACME_PROFILES'] ?? '')).toHaveProperty('template2.template', 'template2');
+    expect(acme['ACME_POLICY_FILE']).toBe(join(out, 'policy.json'));
+    expect(JSON.parse(readFileSync(join(out, 'policy.json'), 'utf8'))).toHaveProperty('profiles.template2', 'http://foo.bar/template2');
     expect(acme['ACME_PUBLIC_URL']).toBe('https://acme.example.com/foo');
 
     // every key written is one the app declares (contract with apps/*/src/config.ts)

@@ -49,15 +49,10 @@ describe(importA2cConfig.name, () => {
 
     it('maps [Nonce], [Certificate], [Challenge], [Directory], [Authorization] to acme-api keys', () => {
       expect(env(sut.acmeEnv)).toEqual({
-        ACME_DEFAULT_TEMPLATE: 'WebServer',
-        ACME_IDENTIFIER_LIMIT: '20',
+        // template, identifier_limit and profiles are in policy.json only: acme-api reads it
+        ACME_POLICY_FILE: '/out/policy.json',
         ACME_RETRY_AFTER_SECONDS: '120',
         ACME_ORDER_LIFETIME_SECONDS: '86400',
-        ACME_PROFILES: JSON.stringify({
-          template1: { description: 'http://foo.bar/template1', template: 'template1' },
-          template2: { description: 'http://foo.bar/template2', template: 'template2' },
-          template3: { description: 'http://foo.bar/template3', template: 'template3' },
-        }),
         ACME_NONCE_TTL_SECONDS: '86400',
         ACME_FINALIZE_WAIT_MS: '5000',
         ACME_VALIDATION_TIMEOUT_SECONDS: '10',
@@ -184,7 +179,7 @@ timeout: 7
 
   it('takes [DEFAULT] dns_server_list over the deprecated [Challenge] one', () => {
     const sut = importA2cConfig(parseIni('[DEFAULT]\ndns_server_list: ["192.0.2.53"]\n[Challenge]\ndns_server_list: ["198.51.100.53"]\n'), options);
-    expect(env(sut.acmeEnv)).toEqual({ ACME_DNS_SERVERS: '192.0.2.53' });
+    expect(env(sut.acmeEnv)).toEqual({ ACME_POLICY_FILE: '/out/policy.json', ACME_DNS_SERVERS: '192.0.2.53' });
     expect(statusOf(sut, 'Challenge', 'dns_server_list')?.status).toBe('unmapped');
   });
 

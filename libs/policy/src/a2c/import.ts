@@ -172,6 +172,8 @@ class Importer {
 /** Maps an acme_srv.cfg (parsed with parseIni) to enrollgate configuration. Pure: the caller writes the files. */
 export function importA2cConfig(doc: IniDocument, options: ImportOptions): A2cImport {
   const im = new Importer(doc, options);
+  // acme-api reads the order policy, templates and EAB settings from policy.json (and nothing else does)
+  im.out.acmeEnv.push({ key: 'ACME_POLICY_FILE', value: options.paths.policy, from: 'policy.json, written by this import' });
   caHandler(im);
   order(im);
   eabHandler(im);
@@ -286,9 +288,7 @@ function caHandler(im: Importer): void {
   }
   const template = opt('template');
   if (template) {
-    im.out.policy.template = template.value.trim();
-    im.out.acmeEnv.push({ key: 'ACME_DEFAULT_TEMPLATE', value: template.value.trim(), from: '[CAhandler] template' });
-    im.mapped(template, 'policy.json template, acme-api.env ACME_DEFAULT_TEMPLATE');
+    im.policy(template, 'template', template.value.trim());
   }
   const kerberos = opt('use_kerberos');
   if (kerberos) {
@@ -370,11 +370,7 @@ function order(im: Importer): void {
       }
       case 'identifier_limit': {
         const n = im.positiveInt(o);
-        if (n !== undefined) {
-          im.out.policy.identifier_limit = n;
-          im.out.acmeEnv.push({ key: 'ACME_IDENTIFIER_LIMIT', value: String(n), from: '[Order] identifier_limit' });
-          im.mapped(o, 'policy.json identifier_limit, acme-api.env ACME_IDENTIFIER_LIMIT');
-        }
+        if (n !== undefined) im.policy(o, 'identifier_limit', n);
         break;
       }
       case 'wildcard_certificate_disable':
@@ -431,12 +427,8 @@ function profiles(im: Importer, o: IniOption): void {
     im.out.problems.push(`[Order] profiles (line ${o.line}) is not a JSON object of strings`);
     return;
   }
-  const map = parsed as Record<string, string>;
-  im.out.policy.profiles = map;
-  // acme-api's own ACME_PROFILES until it reads policy.json: the profile name is the template (acme2certifier)
-  const acmeProfiles = Object.fromEntries(Object.entries(map).map(([name, description]) => [name, { description, template: name }]));
-  im.out.acmeEnv.push({ key: 'ACME_PROFILES', value: JSON.stringify(acmeProfiles), from: '[Order] profiles' });
-  im.mapped(o, 'policy.json profiles, acme-api.env ACME_PROFILES');
+  // the profile name is the template (acme2certifier); policy.json keeps that form
+  im.policy(o, 'profiles', parsed as Record<string, string>);
 }
 
 function eabHandler(im: Importer): void {

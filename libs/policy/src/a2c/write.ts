@@ -28,6 +28,18 @@ export function formatEnvFile(title: string, entries: readonly EnvEntry[]): stri
   return `${lines.join('\n')}\n`;
 }
 
+/** Reads back what formatEnvFile writes (bare, '…' or "…" values; comments skipped), as Compose, systemd and sh would. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (!m) continue;
+    const raw = m[2] as string;
+    out[m[1] as string] = raw.startsWith("'") ? raw.slice(1, -1) : raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
+  }
+  return out;
+}
+
 const STATUS_TITLE: Record<ImportReportEntry['status'], string> = {
   unmapped: 'Not mapped',
   mapped: 'Mapped',

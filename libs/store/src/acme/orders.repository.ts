@@ -1,7 +1,7 @@
 import type { Kysely, Transaction, Updateable } from 'kysely';
 import type { StoreDatabase } from '../database.js';
 import type { Schema } from '../schema.js';
-import type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, StoredProblem } from './records.js';
+import type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, AcmeOrderEnrollment, StoredProblem } from './records.js';
 import type {
   AcmeAuthorizationsTable,
   AcmeAuthzStatus,
@@ -13,6 +13,9 @@ import type {
 } from './schema.js';
 
 type Db = Kysely<Schema & AcmeTables>;
+
+/** `template` before finalize: the column is NOT NULL (0002) and the template is decided at finalize (0004). */
+const NO_TEMPLATE = '';
 
 export interface NewAcmeChallenge {
   id: string;
@@ -33,7 +36,6 @@ export interface NewAcmeOrder {
   accountId: string;
   identifiers: AcmeIdentifier[];
   profile: string | null;
-  template: string;
   expires: string;
   replaces: string | null;
   /** Per identifier, in order: a reused authorization id or a new authorization. */
@@ -48,6 +50,8 @@ export interface OrderPatch {
   resubmits?: number;
   processingSince?: string | null;
   certificate?: { serial: string; aki: string | null; notBefore: string; notAfter: string };
+  /** set once, at finalize */
+  enrollment?: AcmeOrderEnrollment;
 }
 
 /**
@@ -77,7 +81,10 @@ export class AcmeOrderRepository {
       identifiers: JSON.stringify(order.identifiers),
       authorization_ids: JSON.stringify(authorizationIds),
       profile: order.profile,
-      template: order.template,
+      template: NO_TEMPLATE,
+      ca_pool: null,
+      ca_name: null,
+      request_attributes: null,
       expires: order.expires,
       error: null,
       csr: null,
@@ -176,6 +183,12 @@ export class AcmeOrderRepository {
     if (patch.enrollmentKey !== undefined) set.enrollment_key = patch.enrollmentKey;
     if (patch.resubmits !== undefined) set.resubmits = patch.resubmits;
     if (patch.processingSince !== undefined) set.processing_since = patch.processingSince;
+    if (patch.enrollment !== undefined) {
+      set.template = patch.enrollment.template;
+      set.ca_pool = patch.enrollment.caPool;
+      set.ca_name = patch.enrollment.caName;
+      set.request_attributes = JSON.stringify(patch.enrollment.attributes);
+    }
     if (patch.certificate !== undefined) {
       set.cert_serial = patch.certificate.serial;
       set.cert_aki = patch.certificate.aki;
@@ -348,7 +361,15 @@ function toOrder(row: AcmeOrdersTable): AcmeOrder {
     status: row.status,
     identifiers: JSON.parse(row.identifiers) as AcmeIdentifier[],
     profile: row.profile,
-    template: row.template,
+    enrollment:
+      row.template === NO_TEMPLATE
+        ? null
+        : {
+            template: row.template,
+            caPool: row.ca_pool,
+            caName: row.ca_name,
+            attributes: row.request_attributes === null ? {} : (JSON.parse(row.request_attributes) as Record<string, string>),
+          },
     expires: row.expires,
     error: parseProblem(row.error),
     csr: row.csr,

@@ -27,13 +27,26 @@ export interface AcmeAccount {
   updatedAt: string;
 }
 
+/** The enrollment parameters of an order, fixed at finalize so every resubmission uses the same. */
+export interface AcmeOrderEnrollment {
+  /** AD CS certificate template */
+  template: string;
+  /** named CA pool of the worker; null: routed by template or the default pool */
+  caPool: string | null;
+  /** the CA within the pool (an EAB kid's `ca_name`); null: any CA of the pool */
+  caName: string | null;
+  /** extra MS-ICPR request attributes (Name → Value) */
+  attributes: Record<string, string>;
+}
+
 export interface AcmeOrder {
   id: string;
   accountId: string;
   status: AcmeOrderStatus;
   identifiers: AcmeIdentifier[];
   profile: string | null;
-  template: string;
+  /** What the order enrolls with: decided by the policy at finalize, null before. */
+  enrollment: AcmeOrderEnrollment | null;
   expires: string;
   error: StoredProblem | null;
   csr: string | null;

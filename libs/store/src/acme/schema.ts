@@ -35,7 +35,13 @@ export interface AcmeOrdersTable {
   /** JSON array of authorization ids, in identifier order */
   authorization_ids: string;
   profile: string | null;
+  /** AD CS template, decided at finalize; '' before (NOT NULL since 0002) */
   template: string;
+  /** CA pool and CA name of the enrollment, decided at finalize (0004) */
+  ca_pool: string | null;
+  ca_name: string | null;
+  /** JSON object of extra MS-ICPR request attributes, decided at finalize (0004) */
+  request_attributes: string | null;
   expires: string;
   /** JSON problem document */
   error: string | null;

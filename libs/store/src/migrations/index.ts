@@ -3,6 +3,7 @@ import type { DatabaseDialect } from '../database-url.js';
 import { enrollments0001 } from './0001_enrollments.js';
 import { acme0002 } from './0002_acme.js';
 import { scep0003 } from './0003_scep.js';
+import { acmeOrderEnrollment0004 } from './0004_acme_order_enrollment.js';
 
 /**
  * The one migration list for both dialects, in code rather than scanned from a folder, so it
@@ -14,6 +15,7 @@ export function storeMigrations(dialect: DatabaseDialect): Record<string, Migrat
     '0001_enrollments': enrollments0001(dialect),
     '0002_acme': acme0002(),
     '0003_scep': scep0003(),
+    '0004_acme_order_enrollment': acmeOrderEnrollment0004(),
   };
 }
 
