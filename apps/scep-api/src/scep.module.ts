@@ -5,6 +5,7 @@ import { ScepApiController } from './api/scep-api.controller.js';
 import { ChallengeService } from './challenges/challenge.service.js';
 import type { ScepConfig } from './config.js';
 import { ScepHttp } from './http/scep-http.js';
+import { ScepPolicyService } from './policy/scep-policy.service.js';
 import { RaService } from './ra/ra.service.js';
 import { PkiOperationService } from './scep/pki-operation.service.js';
 import { SCEP_CONFIG } from './tokens.js';
@@ -34,7 +35,7 @@ export class ScepModule {
     return {
       module: ScepModule,
       controllers: [ScepApiController],
-      providers: [{ provide: SCEP_CONFIG, useValue: config }, RaService, ChallengeService, PkiOperationService, ScepHttp, Housekeeping],
+      providers: [{ provide: SCEP_CONFIG, useValue: config }, RaService, ChallengeService, ScepPolicyService, PkiOperationService, ScepHttp, Housekeeping],
       exports: [ScepHttp, RaService, ChallengeService],
     };
   }
