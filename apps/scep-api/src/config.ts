@@ -77,6 +77,12 @@ export const scepConfigSchema = z
     /** HTTP Basic credentials of /certsrv/mscep_admin/ and the JSON challenge API (both off without them) */
     SCEP_ADMIN_USER: z.string().min(1).optional(),
     SCEP_ADMIN_PASSWORD: optionalSecret(),
+    /** HTTP authentication schemes the admin page offers, in this order (IIS: Negotiate, NTLM; Basic when enabled) */
+    SCEP_ADMIN_AUTH: z
+      .string()
+      .default('negotiate,ntlm,basic')
+      .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()))
+      .pipe(z.array(z.enum(['negotiate', 'ntlm', 'basic'])).min(1, 'at least one of negotiate, ntlm, basic')),
     // RA certificates
     /** enroll: RA keys made here and certificates enrolled from the CA through the queue (as NDES does); files: given */
     SCEP_RA_MODE: z.enum(['enroll', 'files']).default('enroll'),

@@ -16,7 +16,7 @@ import { resolveProfiles, type ScepProfile } from '../profiles/profiles.js';
 import { RaNotReadyError, RaService } from '../ra/ra.service.js';
 import { PkiOperationService, UnanswerableMessageError } from '../scep/pki-operation.service.js';
 import { SCEP_CONFIG } from '../tokens.js';
-import { checkBasicAuth } from './basic-auth.js';
+import { AdminAuthenticator } from './admin-auth.js';
 import { decodeMessageParam, percentDecode, rawQueryParam } from './message-param.js';
 import { classifyPath } from './routes.js';
 
@@ -26,6 +26,7 @@ export const CA_CAPS = ['POSTPKIOperation', 'SHA-1', 'SHA-256', 'SHA-512', 'AES'
 @Injectable()
 export class ScepHttp {
   readonly profiles: Map<string, ScepProfile>;
+  private readonly adminAuth: AdminAuthenticator | undefined;
 
   constructor(
     @Inject(SCEP_CONFIG) private readonly config: ScepConfig,
@@ -35,6 +36,10 @@ export class ScepHttp {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.profiles = resolveProfiles(config);
+    const user = config.SCEP_ADMIN_USER;
+    const password = config.SCEP_ADMIN_PASSWORD;
+    this.adminAuth =
+      user !== undefined && password !== undefined ? new AdminAuthenticator({ user, password: password.reveal(), schemes: config.SCEP_ADMIN_AUTH }) : undefined;
   }
 
   /** Registers the catch-all route in its own encapsulated context (its own body parser). */
@@ -118,18 +123,20 @@ export class ScepHttp {
   private async adminPage(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const html = (status: number, body: string) =>
       reply.status(status).header('content-type', 'text/html; charset=utf-16le').header('cache-control', 'no-store').send(utf16le(body));
-    const user = this.config.SCEP_ADMIN_USER;
-    const password = this.config.SCEP_ADMIN_PASSWORD;
-    if (user === undefined || password === undefined) return void (await html(403, noPermissionPage()));
-    if (!checkBasicAuth(req.headers.authorization, user, password.reveal())) {
+    if (this.adminAuth === undefined) return void (await html(403, noPermissionPage()));
+    const auth = await this.adminAuth.authenticate(req.headers.authorization, req.raw.socket);
+    if (!auth.ok) {
+      if (req.headers.authorization) this.logger.info({ reason: auth.reason, remoteAddress: req.ip }, 'mscep_admin: not authenticated');
+      // 401 keeps the connection open: NTLM's CHALLENGE and AUTHENTICATE must travel on the same one
       return void (await reply
         .status(401)
-        .header('www-authenticate', 'Basic realm="mscep_admin"')
+        .header('www-authenticate', auth.wwwAuthenticate)
         .header('content-type', 'text/plain')
         .send('authentication required'));
     }
     const minted = await this.challenges.mint('mscep_admin');
     if (minted === undefined) return void (await html(200, cacheFullPage()));
+    this.logger.info({ user: auth.user, scheme: auth.scheme, challengeId: minted.challenge.id }, 'mscep_admin: challenge password minted');
     const chain = this.ra.current().chain;
     const ca = chain[0] ?? this.ra.current().signing.certificate;
     await html(200, challengePage(minted.password, ca.der, this.config.SCEP_CHALLENGE_TTL_MINUTES));
