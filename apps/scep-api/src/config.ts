@@ -97,6 +97,12 @@ export const scepConfigSchema = z
     SCEP_RA_ENCRYPTION_KEY_FILE: z.string().optional(),
     /** PEM: issuing CA first, then up to the root (files mode; enroll mode takes the chain from the CA) */
     SCEP_CA_CHAIN_FILE: z.string().optional(),
+    /**
+     * PEM: the CA's next (rollover) certificate first, then its chain. GetNextCACert (RFC 8894
+     * §4.7) serves it, and GetCACaps advertises GetNextCACert, only while it is not yet the current
+     * issuing CA; absent (NDES's case) → not advertised, and GetNextCACert answers 404
+     */
+    SCEP_NEXT_CA_CHAIN_FILE: z.string().optional(),
     /** DER or PEM CRL served by GetCRL; absent → GetCRL answers FAILURE */
     SCEP_CRL_FILE: z.string().optional(),
     /** include the root in GetCACert (so CAThumbprint may pin the root or the issuing CA) */

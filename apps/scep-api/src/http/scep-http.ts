@@ -20,7 +20,7 @@ import { AdminAuthenticator } from './admin-auth.js';
 import { decodeMessageParam, percentDecode, rawQueryParam } from './message-param.js';
 import { classifyPath } from './routes.js';
 
-/** GetCACaps (RFC 8894 §3.5.2); Renewal because RenewalReq is implemented. No GetNextCACert. */
+/** GetCACaps (RFC 8894 §3.5.2); Renewal because RenewalReq is implemented; GetNextCACert only while a next CA is configured. */
 export const CA_CAPS = ['POSTPKIOperation', 'SHA-1', 'SHA-256', 'SHA-512', 'AES', 'DES3', 'SCEPStandard', 'Renewal'];
 
 @Injectable()
@@ -68,9 +68,11 @@ export class ScepHttp {
       switch (operation) {
         case 'getcacaps':
           // message (a CA name; Windows sends "default") is ignored
-          return this.text(reply, 200, CA_CAPS.join('\n'));
+          return this.text(reply, 200, (this.ra.ready && this.ra.nextCaCertificates() ? [...CA_CAPS, 'GetNextCACert'] : CA_CAPS).join('\n'));
         case 'getcacert':
           return await this.getCaCert(reply);
+        case 'getnextcacert':
+          return await this.getNextCaCert(reply);
         case 'pkioperation':
           return await this.pkiOperation(req, reply, url, profile);
         case '':
@@ -95,6 +97,27 @@ export class ScepHttp {
       .status(200)
       .header('content-type', 'application/x-x509-ca-ra-cert')
       .send(Buffer.from(scep.buildDegenerateSignedData(certs)));
+  }
+
+  /**
+   * RFC 8894 §4.7: a SignedData signed by the RA signing key whose content is a degenerate
+   * certs-only SignedData with the next CA certificate (then its chain).
+   */
+  private async getNextCaCert(reply: FastifyReply): Promise<void> {
+    const ra = this.ra.current();
+    const next = this.ra.nextCaCertificates();
+    if (next === undefined) {
+      return this.text(reply, 404, 'GetNextCACert: no CA rollover is pending here, there is no next CA certificate (not advertised in GetCACaps)');
+    }
+    const body = scep.buildSignedData({
+      content: scep.buildDegenerateSignedData(next.map((c) => c.der)),
+      attributes: [],
+      digest: 'sha256',
+      signerCertificate: ra.signing.certificate.der,
+      signerKey: ra.signing.key,
+      extraCertificates: ra.chain.map((c) => c.der),
+    });
+    await reply.status(200).header('content-type', 'application/x-x509-next-ca-cert').send(Buffer.from(body));
   }
 
   private async pkiOperation(req: FastifyRequest, reply: FastifyReply, url: string, profile: ScepProfile): Promise<void> {
