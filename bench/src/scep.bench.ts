@@ -149,7 +149,14 @@ function verifyAll(bodies: RowResult['bodies'], caPem: string): { verified: numb
   return { verified, problems: [...new Set(problems)].slice(0, 5) };
 }
 
-function row(server: string, concurrency: number, r: RowResult, v: { verified: number; problems: string[] }, cpuSeconds: number): BenchRow {
+function row(
+  server: string,
+  concurrency: number,
+  r: RowResult,
+  v: { verified: number; problems: string[] },
+  cpuSeconds: number,
+  parts: Record<string, number> = {},
+): BenchRow {
   const sorted = [...r.latencies].sort((a, b) => a - b);
   return {
     server,
@@ -162,6 +169,7 @@ function row(server: string, concurrency: number, r: RowResult, v: { verified: n
     p50_ms: percentile(sorted, 50),
     p95_ms: percentile(sorted, 95),
     server_cpu_ms_per_enroll: r.ok ? (cpuSeconds * 1000) / r.ok : NaN,
+    ...Object.fromEntries(Object.entries(parts).map(([name, s]) => [`${name}_cpu_ms`, r.ok ? (s * 1000) / r.ok : NaN])),
     ...(v.problems.length ? { problems: v.problems.join('; ') } : {}),
   };
 }
@@ -184,8 +192,14 @@ async function benchEnrollgate(): Promise<BenchRow[]> {
       QUEUE_PREFIX: `egscepbench${scepPort}`,
       LOG_LEVEL: 'warn',
     };
+    // BENCH_CPU_PROF=DIR: V8 CPU profiles of scep-api and wcce-worker (written on exit) for `node --cpu-prof`
+    const profDir = process.env.BENCH_CPU_PROF;
     const start = (app: string, env: Record<string, string>) => {
-      const c = spawn(process.execPath, [join(ROOT, 'apps', app, 'dist', 'main.js')], { env: { ...common, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+      const flags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${app}.cpuprofile`] : [];
+      const c = spawn(process.execPath, [...flags, join(ROOT, 'apps', app, 'dist', 'main.js')], {
+        env: { ...common, ...env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       children.push(c);
       return c;
     };
@@ -217,10 +231,13 @@ async function benchEnrollgate(): Promise<BenchRow[]> {
       const warm = await prepare(ca.encryption, 4, `warm${concurrency}`);
       await runRow(url, warm, Math.min(concurrency, 4));
       const prepared = await prepare(ca.encryption, COUNT[concurrency]!, `eg${concurrency}`);
-      const cpu0 = [api, worker].reduce((s, c) => s + processCpuSeconds(c.pid!), processCpuSeconds(sim.pid));
+      const cpu = () => ({ api: processCpuSeconds(api.pid!), worker: processCpuSeconds(worker.pid!), sim: processCpuSeconds(sim.pid) });
+      const cpu0 = cpu();
       const r = await runRow(url, prepared, concurrency);
-      const cpu = [api, worker].reduce((s, c) => s + processCpuSeconds(c.pid!), processCpuSeconds(sim.pid)) - cpu0;
-      rows.push(row('enrollgate scep-api (queue+worker+sim)', concurrency, r, verifyAll(r.bodies, caPem), cpu));
+      const cpu1 = cpu();
+      const parts = { api: cpu1.api - cpu0.api, worker: cpu1.worker - cpu0.worker, sim: cpu1.sim - cpu0.sim };
+      const total = parts.api + parts.worker + parts.sim;
+      rows.push(row('enrollgate scep-api (queue+worker+sim)', concurrency, r, verifyAll(r.bodies, caPem), total, parts));
     }
     return rows;
   } finally {

@@ -60,7 +60,7 @@ EG_PEERS=(
   /usr/sbin/krb5kdc:krb5-kdc /usr/sbin/kadmin.local:krb5-admin-server kinit:krb5-user
   /usr/sbin/samba:samba-ad-dc winbindd:winbind socat:socat docker-compose:docker-compose
   certbot:certbot lego:lego pebble-challtestsrv:pebble getcert:certmonger scepclient:scep
-  kubectl:kubernetes-client
+  kubectl:kubernetes-client   curl:curl /usr/lib/python3/dist-packages/requests_ntlm:python3-requests-ntlm
 )
 
 eg_install_peers() {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { frontendConfigShape } from '@enrollgate/enrollment';
 import { ConfigError, booleanString, listenAddress, loadConfig, optionalSecret, positiveInt, type Env } from '@enrollgate/platform';
+import { NAMED_CURVES, PolicyConfigError, loadPolicyConfigFile, parsePolicyConfig, type PolicyConfig } from '@enrollgate/policy';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -21,10 +22,10 @@ export const profileSchema = z
     challengePassword: z.string().min(1).optional(),
     /** false: no challenge needed (labs, or behind an upstream RA) */
     requireChallenge: z.boolean().optional(),
-    /** minimum RSA modulus of the CSR key */
+    /** key policy of this profile, over SCEP_POLICY_FILE's key_policy.scep: minimum and maximum RSA modulus, EC curves */
     minRsaBits: z.number().int().min(512).max(16384).optional(),
-    /** DNS names (SAN dNSName, and a CN that looks like one) must end with one of these */
-    allowedDnsSuffixes: z.array(z.string().min(1)).optional(),
+    maxRsaBits: z.number().int().min(512).max(16384).optional(),
+    curves: z.array(z.enum(NAMED_CURVES)).optional(),
     /** forward the CSR's ValidityPeriod/ValidityPeriodUnits to the CA */
     allowValidityPeriod: z.boolean().optional(),
   })
@@ -32,6 +33,12 @@ export const profileSchema = z
 export type ProfileConfig = z.infer<typeof profileSchema>;
 
 const profilesFileSchema = z.object({ profiles: z.record(NAME, profileSchema) }).strict();
+
+/**
+ * The policy without SCEP_POLICY_FILE: no name restrictions, and RSA from 1024 bits for SCEP
+ * (the Windows seed profile's KeyLength; NDES leaves the minimum to the AD CS template).
+ */
+export const DEFAULT_SCEP_POLICY = { key_policy: { scep: { rsa_min_bits: 1024 } } };
 
 /** scep-api configuration: environment variable names are the keys. Validated once at start-up. */
 export const scepConfigSchema = z
@@ -50,7 +57,14 @@ export const scepConfigSchema = z
     SCEP_TEMPLATE_ENCRYPTION: TEMPLATE.default('IPSECIntermediateOffline'),
     SCEP_TEMPLATE_GENERAL_PURPOSE: TEMPLATE.default('IPSECIntermediateOffline'),
     SCEP_CA_POOL: NAME.optional(),
-    SCEP_MIN_RSA_BITS: positiveInt(1024),
+    /** the default profile's minimum RSA modulus, over SCEP_POLICY_FILE's key_policy.scep.rsa_min_bits */
+    SCEP_MIN_RSA_BITS: z.coerce.number().int().min(512).max(16384).optional(),
+    /**
+     * The policy file acme-api reads too (JSON or YAML, libs/policy): allowed_domainlist,
+     * allowed_iplist, identifier_limit, wildcard_certificate_disable, key_policy.scep and
+     * san_request_attribute apply to every PKCSReq/RenewalReq (its CN and SANs)
+     */
+    SCEP_POLICY_FILE: z.string().min(1).optional(),
     SCEP_ALLOW_VALIDITY_PERIOD: booleanString(false),
     /** more profiles (YAML or JSON: {profiles: {name: {...}}}) */
     SCEP_PROFILES_FILE: z.string().optional(),
@@ -63,6 +77,12 @@ export const scepConfigSchema = z
     /** HTTP Basic credentials of /certsrv/mscep_admin/ and the JSON challenge API (both off without them) */
     SCEP_ADMIN_USER: z.string().min(1).optional(),
     SCEP_ADMIN_PASSWORD: optionalSecret(),
+    /** HTTP authentication schemes the admin page offers, in this order (IIS: Negotiate, NTLM; Basic when enabled) */
+    SCEP_ADMIN_AUTH: z
+      .string()
+      .default('negotiate,ntlm,basic')
+      .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()))
+      .pipe(z.array(z.enum(['negotiate', 'ntlm', 'basic'])).min(1, 'at least one of negotiate, ntlm, basic')),
     // RA certificates
     /** enroll: RA keys made here and certificates enrolled from the CA through the queue (as NDES does); files: given */
     SCEP_RA_MODE: z.enum(['enroll', 'files']).default('enroll'),
@@ -77,6 +97,12 @@ export const scepConfigSchema = z
     SCEP_RA_ENCRYPTION_KEY_FILE: z.string().optional(),
     /** PEM: issuing CA first, then up to the root (files mode; enroll mode takes the chain from the CA) */
     SCEP_CA_CHAIN_FILE: z.string().optional(),
+    /**
+     * PEM: the CA's next (rollover) certificate first, then its chain. GetNextCACert (RFC 8894
+     * §4.7) serves it, and GetCACaps advertises GetNextCACert, only while it is not yet the current
+     * issuing CA; absent (NDES's case) → not advertised, and GetNextCACert answers 404
+     */
+    SCEP_NEXT_CA_CHAIN_FILE: z.string().optional(),
     /** DER or PEM CRL served by GetCRL; absent → GetCRL answers FAILURE */
     SCEP_CRL_FILE: z.string().optional(),
     /** include the root in GetCACert (so CAThumbprint may pin the root or the issuing CA) */
@@ -95,11 +121,25 @@ export const scepConfigSchema = z
     }
   });
 
-export type ScepConfig = z.output<typeof scepConfigSchema> & { profiles: Record<string, ProfileConfig> };
+export type ScepConfig = z.output<typeof scepConfigSchema> & { profiles: Record<string, ProfileConfig>; policy: PolicyConfig };
 
 export function loadScepConfig(env: Env = process.env): ScepConfig {
   const base = loadConfig('scep-api', scepConfigSchema, env);
-  return { ...base, profiles: loadProfiles(base.SCEP_PROFILES_FILE) };
+  return { ...base, profiles: loadProfiles(base.SCEP_PROFILES_FILE), policy: loadScepPolicy(base.SCEP_POLICY_FILE) };
+}
+
+/** SCEP_POLICY_FILE validated at start-up (every bad key named), or DEFAULT_SCEP_POLICY. */
+export function loadScepPolicy(file: string | undefined): PolicyConfig {
+  try {
+    return file ? loadPolicyConfigFile(file) : parsePolicyConfig(DEFAULT_SCEP_POLICY, 'built-in SCEP policy');
+  } catch (e) {
+    if (e instanceof PolicyConfigError)
+      throw new ConfigError(
+        'scep-api',
+        e.problems.map((p) => `SCEP_POLICY_FILE (${e.source}): ${p}`),
+      );
+    throw e;
+  }
 }
 
 export function loadProfiles(file: string | undefined): Record<string, ProfileConfig> {
@@ -114,7 +154,15 @@ export function loadProfiles(file: string | undefined): Record<string, ProfileCo
   if (!parsed.success)
     throw new ConfigError(
       'scep-api',
-      parsed.error.issues.map((i) => `SCEP_PROFILES_FILE ${i.path.join('.')}: ${i.message}`),
+      parsed.error.issues.map((i) =>
+        JSON.stringify(i).includes('allowedDnsSuffixes')
+          ? `SCEP_PROFILES_FILE ${i.path.join('.')}: allowedDnsSuffixes was replaced by allowed_domainlist in SCEP_POLICY_FILE (the policy acme-api uses)`
+          : `SCEP_PROFILES_FILE ${i.path.join('.')}: ${i.message}`,
+      ),
     );
+  for (const [name, p] of Object.entries(parsed.data.profiles)) {
+    if (p.minRsaBits !== undefined && p.maxRsaBits !== undefined && p.minRsaBits > p.maxRsaBits)
+      throw new ConfigError('scep-api', [`SCEP_PROFILES_FILE profiles.${name}: minRsaBits above maxRsaBits`]);
+  }
   return parsed.data.profiles;
 }

@@ -5,9 +5,10 @@ import { ScepApiController } from './api/scep-api.controller.js';
 import { ChallengeService } from './challenges/challenge.service.js';
 import type { ScepConfig } from './config.js';
 import { ScepHttp } from './http/scep-http.js';
+import { ScepPolicyService } from './policy/scep-policy.service.js';
 import { RaService } from './ra/ra.service.js';
 import { PkiOperationService } from './scep/pki-operation.service.js';
-import { SCEP_CONFIG } from './tokens.js';
+import { SCEP_CLOCK, SCEP_CONFIG } from './tokens.js';
 
 /** Purges expired transactions and challenges hourly. */
 class Housekeeping implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,11 +31,21 @@ class Housekeeping implements OnApplicationBootstrap, OnModuleDestroy {
 
 @Module({})
 export class ScepModule {
-  static forRoot(config: ScepConfig): DynamicModule {
+  /** `clock`: what the RA renewal schedule reads as now (tests); Date.now otherwise. */
+  static forRoot(config: ScepConfig, options: { clock?: () => number } = {}): DynamicModule {
     return {
       module: ScepModule,
       controllers: [ScepApiController],
-      providers: [{ provide: SCEP_CONFIG, useValue: config }, RaService, ChallengeService, PkiOperationService, ScepHttp, Housekeeping],
+      providers: [
+        { provide: SCEP_CONFIG, useValue: config },
+        ...(options.clock ? [{ provide: SCEP_CLOCK, useValue: options.clock }] : []),
+        RaService,
+        ChallengeService,
+        ScepPolicyService,
+        PkiOperationService,
+        ScepHttp,
+        Housekeeping,
+      ],
       exports: [ScepHttp, RaService, ChallengeService],
     };
   }

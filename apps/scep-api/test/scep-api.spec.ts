@@ -126,6 +126,12 @@ describe.each(databases)('scep-api on $name', ({ open }) => {
       expect((await r.text()).split('\n')).toEqual(['POSTPKIOperation', 'SHA-1', 'SHA-256', 'SHA-512', 'AES', 'DES3', 'SCEPStandard', 'Renewal']);
     });
 
+    it('GetNextCACert without a next CA (NDES: none): not advertised above, a clear 404 rather than a 500', async () => {
+      const r = await fetch(`${base}/certsrv/mscep/mscep.dll/pkiclient.exe?operation=GetNextCACert&message=default`);
+      expect(r.status).toBe(404);
+      expect(await r.text()).toContain('no next CA certificate');
+    });
+
     it('operation name matched case-insensitively', async () => {
       expect((await fetch(`${base}/scep?OPERATION=getcacaps`)).status).toBe(200);
     });

@@ -1,12 +1,14 @@
 /**
  * scep-api → queue → wcce-worker → adcs-sim, all real processes from the built dist, with
  * third-party SCEP clients from Debian (certmonger, micromdm scepclient) and the Windows client
- * reproduced exactly (research/scep-windows.md §3.2). Needs: apt-get install certmonger scep dbus.
+ * reproduced exactly (research/scep-windows.md §3.2), and NTLM on the NDES admin page with curl and
+ * python requests-ntlm. Needs: apt-get install certmonger scep dbus curl python3-requests-ntlm.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCertificate, scep } from '@enrollgate/pki';
+import { ScepChallengeRepository, openDatabase } from '@enrollgate/store';
 import { startScepStack, type ScepStack } from './support/stack.js';
 import { TestScepClient } from './support/scep-client.js';
 
@@ -128,21 +130,92 @@ describe('the Windows client (ClientCertificateInstall CSP, research/scep-window
   }, 60_000);
 });
 
+/** Fleet's reading of the page: UTF-16LE unless a BOM says otherwise, then its regex. */
+function fleetChallenge(body: Buffer): { text: string; challenge: string | undefined } {
+  const text = (body[0] === 0xff && body[1] === 0xfe ? body.subarray(2) : body).toString('utf16le');
+  return { text, challenge: /The enrollment challenge password is: <B> (\S*)/.exec(text)?.[1] };
+}
+
+async function openChallenges(): Promise<number> {
+  const db = openDatabase(`sqlite://${join(stack.dir, 'eg.db')}`);
+  try {
+    return await new ScepChallengeRepository(db).countOpen();
+  } finally {
+    await db.close();
+  }
+}
+
+describe('NTLM on /certsrv/mscep_admin/ with third-party clients', () => {
+  const adminUrl = () => `${stack.scepBase}/certsrv/mscep_admin/`;
+  const curl = (user: string) => {
+    const out = join(stack.dir, `curl-${user.replace(/\W/g, '_')}.html`);
+    const r = spawnSync('curl', ['-sS', '-v', '--ntlm', '-u', user, '-o', out, '-w', '%{http_code} %{num_connects}', adminUrl()], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { status: r.status, writeOut: r.stdout, verbose: r.stderr, body: () => readFileSync(out) };
+  };
+
+  it('curl --ntlm -u fleet:fleet-pw: NEGOTIATE → 401 CHALLENGE → AUTHENTICATE on one connection, 200 with a fresh challenge', async () => {
+    const before = await openChallenges();
+    const r = curl('fleet:fleet-pw');
+    expect(r.status).toBe(0);
+    expect(r.writeOut).toBe('200 1'); // one TCP connection for the three legs
+    expect(r.verbose).toMatch(/< HTTP\/1\.1 401[\s\S]*< www-authenticate: NTLM \S+[\s\S]*Re-using existing connection[\s\S]*< HTTP\/1\.1 200/i);
+    const { challenge } = fleetChallenge(r.body());
+    expect(challenge).toMatch(/^[0-9A-F]{16}$/);
+    expect(await openChallenges()).toBe(before + 1);
+  });
+
+  it('curl --ntlm with a wrong password: 401, no challenge minted', async () => {
+    const before = await openChallenges();
+    const r = curl('fleet:wrong-password');
+    expect(r.writeOut).toBe('401 1');
+    expect(fleetChallenge(r.body()).challenge).toBeUndefined();
+    expect(await openChallenges()).toBe(before);
+  });
+
+  it('python requests-ntlm (HttpNtlmAuth, DOMAIN\\user): 200 with a challenge; wrong password 401', async () => {
+    const before = await openChallenges();
+    const script = [
+      'import sys, requests',
+      'from requests_ntlm import HttpNtlmAuth',
+      's = requests.Session()',
+      'r = s.get(sys.argv[1], auth=HttpNtlmAuth(sys.argv[2], sys.argv[3]))',
+      'sys.stdout.write(str(r.status_code) + " " + r.content[2:].decode("utf-16le", "replace"))',
+    ].join('\n');
+    // ntlm_auth takes MD4 from hashlib, which OpenSSL 3 has only in its legacy provider: enabled for this process alone
+    const conf = join(stack.dir, 'openssl-legacy.cnf');
+    writeFileSync(conf, 'openssl_conf = init\n[init]\nproviders = providers\n[providers]\ndefault = on\nlegacy = on\n[on]\nactivate = 1\n');
+    const run = (user: string, password: string) =>
+      spawnSync('/usr/bin/python3', ['-c', script, adminUrl(), user, password], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { PATH: process.env.PATH ?? '', OPENSSL_CONF: conf },
+      });
+    const ok = run('CORP\\fleet', 'fleet-pw');
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout.slice(0, 3)).toBe('200');
+    expect(/The enrollment challenge password is: <B> ([0-9A-F]{16})/.test(ok.stdout)).toBe(true);
+    const bad = run('CORP\\fleet', 'nope');
+    expect(bad.stdout.slice(0, 3)).toBe('401');
+    expect(await openChallenges()).toBe(before + 1);
+  });
+});
+
 describe("Fleet's NDES integration (challenge from /certsrv/mscep_admin/)", () => {
-  it('authenticated GET, UTF-16 decode, regex; the challenge enrolls once; a second, different request with it fails badRequest', async () => {
+  it('authenticated GET (Basic), UTF-16 decode, regex; the challenge enrolls once; a second, different request with it fails badRequest', async () => {
     const adminUrl = `${stack.scepBase}/certsrv/mscep_admin/`;
-    // go-ntlmssp Negotiator: an unauthenticated probe first, then Basic since only Basic is offered
+    // go-ntlmssp Negotiator: an unauthenticated probe first; IIS-like offers (Negotiate, NTLM, Basic)
     const probe = await fetch(adminUrl);
     expect(probe.status).toBe(401);
-    expect(probe.headers.get('www-authenticate')).toMatch(/^Basic/);
+    expect(probe.headers.get('www-authenticate')).toBe('Negotiate, NTLM, Basic realm="mscep_admin"');
     const page = await fetch(adminUrl, { headers: { authorization: 'Basic ' + Buffer.from('fleet:fleet-pw').toString('base64') } });
     expect(page.status).toBe(200);
     const body = Buffer.from(await page.arrayBuffer());
-    // Fleet: UTF-16LE unless a BOM says otherwise
-    const text = (body[0] === 0xff && body[1] === 0xfe ? body.subarray(2) : body).toString('utf16le');
-    const match = /The enrollment challenge password is: <B> (\S*)/.exec(text);
-    expect(match).not.toBeNull();
-    const challenge = match![1]!;
+    const { text, challenge: match } = fleetChallenge(body);
+    expect(match).toBeDefined();
+    const challenge = match!;
     expect(challenge).toMatch(/^[0-9A-F]{16}$/);
     expect(text).toContain('This password can be used only once and will expire within 60 minutes.');
 

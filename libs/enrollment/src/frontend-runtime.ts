@@ -39,23 +39,36 @@ export class FrontendRuntime {
    */
   async waitForResult(requestKey: string, timeoutMs: number, pollMs = 250): Promise<Enrollment | undefined> {
     const deadline = Date.now() + timeoutMs;
-    let current = await this.enrollments.get(this.protocol, requestKey);
-    while (current && current.status === 'queued' && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const wake = (key: string) => {
-          if (key === requestKey) done();
-        };
-        const timer = setTimeout(() => done(), Math.min(pollMs, Math.max(0, deadline - Date.now())));
-        const done = () => {
-          clearTimeout(timer);
-          this.events.off('result', wake);
-          resolve();
-        };
-        this.events.on('result', wake);
-      });
-      current = await this.enrollments.get(this.protocol, requestKey);
+    // listening before the first read: a result persisted between that read and the wait still wakes it
+    let arrived = false;
+    let wake: (() => void) | undefined;
+    const onResult = (key: string) => {
+      if (key !== requestKey) return;
+      arrived = true;
+      wake?.();
+    };
+    this.events.on('result', onResult);
+    try {
+      let current = await this.enrollments.get(this.protocol, requestKey);
+      while (current && current.status === 'queued' && Date.now() < deadline) {
+        if (!arrived) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(() => done(), Math.min(pollMs, Math.max(0, deadline - Date.now())));
+            const done = () => {
+              clearTimeout(timer);
+              wake = undefined;
+              resolve();
+            };
+            wake = done;
+          });
+        }
+        arrived = false;
+        current = await this.enrollments.get(this.protocol, requestKey);
+      }
+      return current;
+    } finally {
+      this.events.off('result', onResult);
     }
-    return current;
   }
 
   /** True when the enrollment has reached a final state (issued, denied, failed). */

@@ -3,6 +3,7 @@
  * identifiers that chain ordering needs, plus a summary for logs and policy. Anything malformed is
  * a PkiError BAD_CERTIFICATE (a CA's response is untrusted input too).
  */
+import { createHash } from 'node:crypto';
 import { DerReader, Tag, contextTag, tlvRaw, tlvValue, type Tlv } from './der.js';
 import { isPkiError } from './errors.js';
 import { Oid } from './oids.js';
@@ -163,8 +164,26 @@ function readTime(r: DerReader, t: Tlv, field: string): Date {
 
 /** Parses a certificate (DER, or PEM text/bytes). Throws BAD_CERTIFICATE / BAD_PEM. */
 export function parseCertificate(input: string | Uint8Array): CertificateInfo {
-  return split(derFrom(input, PemLabel.certificate)).info;
+  const der = derFrom(input, PemLabel.certificate);
+  const key = createHash('sha256').update(der).digest('base64');
+  let info = parsed.get(key);
+  if (info === undefined) {
+    info = split(der).info;
+    if (parsed.size >= PARSED_CACHE_SIZE) parsed.delete(parsed.keys().next().value!);
+  } else {
+    parsed.delete(key); // least recently used goes first
+  }
+  parsed.set(key, info);
+  return { ...info };
 }
+
+/**
+ * Parses by content (SHA-256 of the DER), least recently used dropped first: the same RA, CA and
+ * chain certificates come through every SCEP request and every CA response, and a parse (names,
+ * extensions, thumbprints) costs far more than the hash. Callers get their own copy of the object.
+ */
+const PARSED_CACHE_SIZE = 256;
+const parsed = new Map<string, CertificateInfo>();
 
 /** Checks that `issuer` signed `cert` (signature only: no dates, no policy). Throws BAD_SIGNATURE. */
 export function verifyIssuedBy(cert: CertificateInfo | Uint8Array, issuer: CertificateInfo | Uint8Array): void {

@@ -8,6 +8,7 @@ import {
   spkiOfPrivateKey,
   KEY_SPECS,
 } from './keys.js';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { TempDir, opensslOk } from './testing/openssl.js';
 
 describe(generateKeyPair.name, () => {
@@ -79,5 +80,24 @@ describe(parseKeySpec.name, () => {
         message: expect.stringContaining(KEY_SPECS.join(', ')),
       }),
     );
+  });
+});
+
+describe(`${describePublicKey.name} (RSA modulus read from the DER)`, () => {
+  it.each([1024, 1031, 1536, 2047, 2048, 3072])('%i-bit keys: the size OpenSSL reports', (modulusLength) => {
+    const spki = new Uint8Array(generateKeyPairSync('rsa', { modulusLength }).publicKey.export({ format: 'der', type: 'spki' }));
+    const expected = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength;
+    expect(describePublicKey(spki)).toEqual({ type: 'rsa', bits: expected });
+    expect(expected).toBe(modulusLength);
+  });
+
+  it('a malformed RSAPublicKey is BAD_DER, as before', () => {
+    const spki = new Uint8Array(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' }));
+    // the BIT STRING holds SEQUENCE { modulus, exponent }: turn the modulus tag into an OCTET STRING
+    const bad = Uint8Array.from(spki);
+    const seqAt = bad.indexOf(0x30, 20);
+    const intAt = bad.indexOf(0x02, seqAt + 1);
+    bad[intAt] = 0x04;
+    expect(() => describePublicKey(bad)).toThrow(/RSA key does not parse/);
   });
 });

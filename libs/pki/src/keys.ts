@@ -3,7 +3,7 @@
  * import also accepts the PKCS#1 ("RSA PRIVATE KEY") and SEC1 ("EC PRIVATE KEY") files openssl
  * writes, by letting node:crypto normalise them to PKCS#8 first.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { subtle, type CryptoKey, type CryptoKeyPair } from './x509.js';
 import { PkiError } from './errors.js';
 import { DerReader, Tag, tlvValue } from './der.js';
@@ -178,7 +178,7 @@ export function describePublicKey(spki: Uint8Array): PublicKeyInfo {
   r.bitStringBytes(bits, 'SubjectPublicKeyInfo.subjectPublicKey');
   switch (oid) {
     case Oid.rsaEncryption: {
-      const bitsLen = nodeKeyDetails(spki).modulusLength;
+      const bitsLen = rsaModulusBits(r.bitStringBytes(bits, 'SubjectPublicKeyInfo.subjectPublicKey'));
       if (bitsLen === undefined) r.fail('SubjectPublicKeyInfo.subjectPublicKey', bits.offset, 'RSA key does not parse');
       return { type: 'rsa', bits: bitsLen };
     }
@@ -204,11 +204,26 @@ export function describePublicKey(spki: Uint8Array): PublicKeyInfo {
   }
 }
 
-function nodeKeyDetails(spki: Uint8Array): { modulusLength?: number } {
+/**
+ * Bit length of an RSAPublicKey's modulus (RFC 8017 A.1.1: SEQUENCE { modulus INTEGER,
+ * publicExponent INTEGER }), read from the DER: no OpenSSL key object per certificate or CSR
+ * (createPublicKey cost ~1 ms each, a large share of a SCEP enrollment). Undefined unless both
+ * integers are positive and nothing follows them.
+ */
+function rsaModulusBits(rsaPublicKey: Uint8Array): number | undefined {
   try {
-    return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).asymmetricKeyDetails ?? {};
+    const r = new DerReader(rsaPublicKey, 'BAD_DER');
+    const [modulus, exponent, extra] = r.childrenOf(r.readRoot('RSAPublicKey'), Tag.SEQUENCE, 'RSAPublicKey');
+    if (modulus?.tag !== Tag.INTEGER || exponent?.tag !== Tag.INTEGER || extra !== undefined) return undefined;
+    const m = tlvValue(modulus);
+    const e = tlvValue(exponent);
+    if (m.length === 0 || e.length === 0 || (m[0]! & 0x80) !== 0 || (e[0]! & 0x80) !== 0) return undefined;
+    let i = 0;
+    while (i < m.length && m[i] === 0) i++;
+    if (i === m.length || e.every((b) => b === 0)) return undefined;
+    return (m.length - i - 1) * 8 + (32 - Math.clz32(m[i]!));
   } catch {
-    return {};
+    return undefined;
   }
 }
 
@@ -226,4 +241,26 @@ export function publicKeyLabel(info: PublicKeyInfo): string {
     case 'unknown':
       return `unknown (${info.oid})`;
   }
+}
+
+const PUBLIC_KEY_CACHE_SIZE = 128;
+const publicKeys = new Map<string, KeyObject>();
+
+/**
+ * createPublicKey for a DER SubjectPublicKeyInfo, reusing the KeyObject of the same bytes
+ * (least recently used dropped first). OpenSSL 3 decodes a key in about a millisecond, and one
+ * SCEP request needs the same client key three times (message signature, CSR signature, reply
+ * envelope). KeyObjects are immutable. Throws as createPublicKey does.
+ */
+export function publicKeyFromSpki(spki: Uint8Array): KeyObject {
+  const id = createHash('sha256').update(spki).digest('base64');
+  let key = publicKeys.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    if (publicKeys.size >= PUBLIC_KEY_CACHE_SIZE) publicKeys.delete(publicKeys.keys().next().value!);
+  } else {
+    publicKeys.delete(id);
+  }
+  publicKeys.set(id, key);
+  return key;
 }

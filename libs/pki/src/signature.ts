@@ -3,7 +3,8 @@
  * which takes the SPKI as is: RSA PKCS#1 v1.5 (SHA-1 included, Windows SCEP clients still use it),
  * RSASSA-PSS with explicit parameters, ECDSA (DER signature) and Ed25519.
  */
-import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { constants, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { publicKeyFromSpki } from './keys.js';
 import { DerReader, Tag, contextTag, type Tlv } from './der.js';
 import { HashOids, Oid, SignatureAlgorithms } from './oids.js';
 import { PkiError } from './errors.js';
@@ -70,11 +71,7 @@ export function verifySignature(plan: VerifyPlan, signed: Uint8Array, signature:
   }
   let key: KeyObject;
   try {
-    key = createPublicKey({
-      key: Buffer.from(spki),
-      format: 'der',
-      type: 'spki',
-    });
+    key = publicKeyFromSpki(spki);
   } catch (e) {
     throw new PkiError('UNSUPPORTED_KEY', `${what}: public key cannot be used: ${(e as Error).message}`, { field: 'subjectPublicKeyInfo' }, e);
   }

@@ -16,16 +16,17 @@ import { resolveProfiles, type ScepProfile } from '../profiles/profiles.js';
 import { RaNotReadyError, RaService } from '../ra/ra.service.js';
 import { PkiOperationService, UnanswerableMessageError } from '../scep/pki-operation.service.js';
 import { SCEP_CONFIG } from '../tokens.js';
-import { checkBasicAuth } from './basic-auth.js';
+import { AdminAuthenticator } from './admin-auth.js';
 import { decodeMessageParam, percentDecode, rawQueryParam } from './message-param.js';
 import { classifyPath } from './routes.js';
 
-/** GetCACaps (RFC 8894 §3.5.2); Renewal because RenewalReq is implemented. No GetNextCACert. */
+/** GetCACaps (RFC 8894 §3.5.2); Renewal because RenewalReq is implemented; GetNextCACert only while a next CA is configured. */
 export const CA_CAPS = ['POSTPKIOperation', 'SHA-1', 'SHA-256', 'SHA-512', 'AES', 'DES3', 'SCEPStandard', 'Renewal'];
 
 @Injectable()
 export class ScepHttp {
   readonly profiles: Map<string, ScepProfile>;
+  private readonly adminAuth: AdminAuthenticator | undefined;
 
   constructor(
     @Inject(SCEP_CONFIG) private readonly config: ScepConfig,
@@ -35,6 +36,10 @@ export class ScepHttp {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.profiles = resolveProfiles(config);
+    const user = config.SCEP_ADMIN_USER;
+    const password = config.SCEP_ADMIN_PASSWORD;
+    this.adminAuth =
+      user !== undefined && password !== undefined ? new AdminAuthenticator({ user, password: password.reveal(), schemes: config.SCEP_ADMIN_AUTH }) : undefined;
   }
 
   /** Registers the catch-all route in its own encapsulated context (its own body parser). */
@@ -63,9 +68,11 @@ export class ScepHttp {
       switch (operation) {
         case 'getcacaps':
           // message (a CA name; Windows sends "default") is ignored
-          return this.text(reply, 200, CA_CAPS.join('\n'));
+          return this.text(reply, 200, (this.ra.ready && this.ra.nextCaCertificates() ? [...CA_CAPS, 'GetNextCACert'] : CA_CAPS).join('\n'));
         case 'getcacert':
           return await this.getCaCert(reply);
+        case 'getnextcacert':
+          return await this.getNextCaCert(reply);
         case 'pkioperation':
           return await this.pkiOperation(req, reply, url, profile);
         case '':
@@ -90,6 +97,27 @@ export class ScepHttp {
       .status(200)
       .header('content-type', 'application/x-x509-ca-ra-cert')
       .send(Buffer.from(scep.buildDegenerateSignedData(certs)));
+  }
+
+  /**
+   * RFC 8894 §4.7: a SignedData signed by the RA signing key whose content is a degenerate
+   * certs-only SignedData with the next CA certificate (then its chain).
+   */
+  private async getNextCaCert(reply: FastifyReply): Promise<void> {
+    const ra = this.ra.current();
+    const next = this.ra.nextCaCertificates();
+    if (next === undefined) {
+      return this.text(reply, 404, 'GetNextCACert: no CA rollover is pending here, there is no next CA certificate (not advertised in GetCACaps)');
+    }
+    const body = scep.buildSignedData({
+      content: scep.buildDegenerateSignedData(next.map((c) => c.der)),
+      attributes: [],
+      digest: 'sha256',
+      signerCertificate: ra.signing.certificate.der,
+      signerKey: ra.signing.key,
+      extraCertificates: ra.chain.map((c) => c.der),
+    });
+    await reply.status(200).header('content-type', 'application/x-x509-next-ca-cert').send(Buffer.from(body));
   }
 
   private async pkiOperation(req: FastifyRequest, reply: FastifyReply, url: string, profile: ScepProfile): Promise<void> {
@@ -118,18 +146,20 @@ export class ScepHttp {
   private async adminPage(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const html = (status: number, body: string) =>
       reply.status(status).header('content-type', 'text/html; charset=utf-16le').header('cache-control', 'no-store').send(utf16le(body));
-    const user = this.config.SCEP_ADMIN_USER;
-    const password = this.config.SCEP_ADMIN_PASSWORD;
-    if (user === undefined || password === undefined) return void (await html(403, noPermissionPage()));
-    if (!checkBasicAuth(req.headers.authorization, user, password.reveal())) {
+    if (this.adminAuth === undefined) return void (await html(403, noPermissionPage()));
+    const auth = await this.adminAuth.authenticate(req.headers.authorization, req.raw.socket);
+    if (!auth.ok) {
+      if (req.headers.authorization) this.logger.info({ reason: auth.reason, remoteAddress: req.ip }, 'mscep_admin: not authenticated');
+      // 401 keeps the connection open: NTLM's CHALLENGE and AUTHENTICATE must travel on the same one
       return void (await reply
         .status(401)
-        .header('www-authenticate', 'Basic realm="mscep_admin"')
+        .header('www-authenticate', auth.wwwAuthenticate)
         .header('content-type', 'text/plain')
         .send('authentication required'));
     }
     const minted = await this.challenges.mint('mscep_admin');
     if (minted === undefined) return void (await html(200, cacheFullPage()));
+    this.logger.info({ user: auth.user, scheme: auth.scheme, challengeId: minted.challenge.id }, 'mscep_admin: challenge password minted');
     const chain = this.ra.current().chain;
     const ca = chain[0] ?? this.ra.current().signing.certificate;
     await html(200, challengePage(minted.password, ca.der, this.config.SCEP_CHALLENGE_TTL_MINUTES));

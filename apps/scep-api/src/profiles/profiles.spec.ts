@@ -1,5 +1,5 @@
 import { loadScepConfig } from '../config.js';
-import { dnsNameAllowed, purposeOf, resolveProfiles, templateFor } from './profiles.js';
+import { purposeOf, resolveProfiles, templateFor } from './profiles.js';
 
 describe(purposeOf.name, () => {
   it.each([
@@ -27,13 +27,19 @@ describe(templateFor.name, () => {
   });
 });
 
-describe(dnsNameAllowed.name, () => {
-  it.each([
-    ['host.example.com', ['.example.com'], true],
-    ['example.com', ['example.com'], true],
-    ['badexample.com', ['example.com'], false],
-    ['host.other.com', ['.example.com'], false],
-  ])('%s with %j → %s', (name, suffixes, expected) => {
-    expect(dnsNameAllowed(name, suffixes)).toBe(expected);
+describe('key policy of a profile', () => {
+  it('without SCEP_POLICY_FILE: RSA from 1024 bits (the Windows seed profile), the SCEP curves', () => {
+    const sut = resolveProfiles(loadScepConfig({})).get('default')!;
+    expect(sut.keyPolicy).toEqual({ rsaMinBits: 1024, rsaMaxBits: 8192, curves: ['P-256', 'P-384', 'P-521'] });
+  });
+
+  it('SCEP_MIN_RSA_BITS overrides the default profile; a profile overrides each field it sets, the rest inherited', () => {
+    const profiles = resolveProfiles({
+      ...loadScepConfig({ SCEP_MIN_RSA_BITS: '2048' }),
+      profiles: { strict: { minRsaBits: 3072, curves: ['P-384'] }, plain: {} },
+    });
+    expect(profiles.get('default')!.keyPolicy.rsaMinBits).toBe(2048);
+    expect(profiles.get('strict')!.keyPolicy).toEqual({ rsaMinBits: 3072, rsaMaxBits: 8192, curves: ['P-384'] });
+    expect(profiles.get('plain')!.keyPolicy.rsaMinBits).toBe(2048);
   });
 });

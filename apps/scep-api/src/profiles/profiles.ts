@@ -1,9 +1,11 @@
 /**
  * SCEP profiles: the default one (SCEP_* keys) and named ones (/scep/<name>/…), each resolved to
- * its templates and policy. Template choice follows NDES (research/scep-windows.md §4): the CSR's
+ * its templates and key policy. Template choice follows NDES (research/scep-windows.md §4): the CSR's
  * key usage picks SignatureTemplate (digitalSignature only), EncryptionTemplate (keyEncipherment
- * only) or GeneralPurposeTemplate (both, or neither), unless the profile names one template.
+ * only) or GeneralPurposeTemplate (both, or neither), unless the profile names one template. The
+ * names a CSR may carry are SCEP_POLICY_FILE's business (libs/policy), not a profile's.
  */
+import type { KeyPolicy } from '@enrollgate/policy';
 import type { KeyUsageName } from '@enrollgate/pki';
 import type { ProfileConfig, ScepConfig } from '../config.js';
 
@@ -18,8 +20,8 @@ export interface ScepProfile {
   caPool?: string;
   challengePassword?: string;
   requireChallenge: boolean;
-  minRsaBits: number;
-  allowedDnsSuffixes?: string[];
+  /** the policy file's key_policy.scep with this profile's overrides */
+  keyPolicy: KeyPolicy;
   allowValidityPeriod: boolean;
 }
 
@@ -32,7 +34,7 @@ export function resolveProfiles(config: ScepConfig): Map<string, ScepProfile> {
     ...(config.SCEP_CA_POOL ? { caPool: config.SCEP_CA_POOL } : {}),
     ...(config.SCEP_CHALLENGE_PASSWORD ? { challengePassword: config.SCEP_CHALLENGE_PASSWORD.reveal() } : {}),
     requireChallenge: config.SCEP_REQUIRE_CHALLENGE,
-    minRsaBits: config.SCEP_MIN_RSA_BITS,
+    keyPolicy: { ...config.policy.keyPolicy.scep, ...(config.SCEP_MIN_RSA_BITS !== undefined ? { rsaMinBits: config.SCEP_MIN_RSA_BITS } : {}) },
     allowValidityPeriod: config.SCEP_ALLOW_VALIDITY_PERIOD,
   };
   const out = new Map<string, ScepProfile>([[DEFAULT_PROFILE, base]]);
@@ -49,8 +51,11 @@ function merge(base: ScepProfile, name: string, p: ProfileConfig): ScepProfile {
   if (p.caPool) out.caPool = p.caPool;
   if (p.challengePassword) out.challengePassword = p.challengePassword;
   if (p.requireChallenge !== undefined) out.requireChallenge = p.requireChallenge;
-  if (p.minRsaBits !== undefined) out.minRsaBits = p.minRsaBits;
-  if (p.allowedDnsSuffixes) out.allowedDnsSuffixes = p.allowedDnsSuffixes;
+  out.keyPolicy = {
+    rsaMinBits: p.minRsaBits ?? base.keyPolicy.rsaMinBits,
+    rsaMaxBits: p.maxRsaBits ?? base.keyPolicy.rsaMaxBits,
+    curves: p.curves ?? base.keyPolicy.curves,
+  };
   if (p.allowValidityPeriod !== undefined) out.allowValidityPeriod = p.allowValidityPeriod;
   return out;
 }
@@ -76,13 +81,4 @@ export function templateFor(profile: ScepProfile, keyUsages: readonly KeyUsageNa
     case 'generalPurpose':
       return profile.generalPurposeTemplate;
   }
-}
-
-/** True when `name` equals a suffix without its dot or ends with the suffix (".example.com" or "example.com"). */
-export function dnsNameAllowed(name: string, suffixes: readonly string[]): boolean {
-  const n = name.toLowerCase().replace(/\.$/, '');
-  return suffixes.some((s) => {
-    const suffix = s.toLowerCase().replace(/^\*?\.?/, '');
-    return n === suffix || n.endsWith(`.${suffix}`);
-  });
 }

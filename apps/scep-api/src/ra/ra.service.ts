@@ -10,7 +10,7 @@
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { FrontendRuntime } from '@enrollgate/enrollment';
 import { LOGGER, Metrics, type Logger } from '@enrollgate/platform';
 import {
@@ -25,7 +25,7 @@ import {
   type CertificateInfo,
 } from '@enrollgate/pki';
 import type { Gauge } from 'prom-client';
-import { SCEP_CONFIG } from '../tokens.js';
+import { SCEP_CLOCK, SCEP_CONFIG } from '../tokens.js';
 import type { ScepConfig } from '../config.js';
 
 export type RaUsage = 'signing' | 'encryption';
@@ -60,27 +60,45 @@ export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
   private stopped = false;
   private provisioning: Promise<void> | undefined;
   private readonly expiry: Gauge<'usage'>;
+  private readonly nextCa: CertificateInfo[] | undefined;
 
   constructor(
     @Inject(SCEP_CONFIG) private readonly config: ScepConfig,
     @Inject(FrontendRuntime) private readonly runtime: FrontendRuntime,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Metrics) metrics: Metrics,
+    @Optional() @Inject(SCEP_CLOCK) private readonly clock: () => number = Date.now,
   ) {
     this.expiry = metrics.gauge('scep_ra_certificate_expiry_timestamp_seconds', 'notAfter of the SCEP RA certificates (Unix seconds)', ['usage']);
     if (config.SCEP_RA_MODE === 'files') this.setState(this.loadFiles());
+    this.nextCa = config.SCEP_NEXT_CA_CHAIN_FILE ? readChain(config.SCEP_NEXT_CA_CHAIN_FILE) : undefined;
+  }
+
+  /**
+   * GetNextCACert: the configured rollover CA certificate (then its chain), while it is not yet
+   * the issuing CA in use; undefined when there is none (not advertised, GetNextCACert → 404).
+   */
+  nextCaCertificates(): CertificateInfo[] | undefined {
+    const next = this.nextCa;
+    if (!next?.length || !this.state) return undefined;
+    const current = this.state.chain[0];
+    return current && Buffer.compare(current.der, next[0]!.der) === 0 ? undefined : next;
   }
 
   onApplicationBootstrap(): void {
     if (this.config.SCEP_RA_MODE !== 'enroll') return;
-    this.provisioning = this.ensureEnrolled().catch((e: unknown) => this.logger.error({ err: e }, 'SCEP RA provisioning failed'));
-    this.timer = setInterval(() => {
-      if (!this.provisioning)
-        this.provisioning = this.ensureEnrolled()
-          .catch((e: unknown) => this.logger.error({ err: e }, 'SCEP RA renewal failed'))
-          .finally(() => (this.provisioning = undefined));
-    }, 3600_000);
+    // provisioning at start-up is the first check (a check still running makes the next hourly one wait its turn)
+    void this.checkRenewal();
+    this.timer = setInterval(() => void this.checkRenewal(), 3600_000);
     this.timer.unref();
+  }
+
+  /** The hourly check: renews an RA certificate that is within SCEP_RA_RENEW_BEFORE_DAYS of its expiry. */
+  checkRenewal(): Promise<void> {
+    this.provisioning ??= this.ensureEnrolled()
+      .catch((e: unknown) => this.logger.error({ err: e }, 'SCEP RA renewal failed'))
+      .finally(() => (this.provisioning = undefined));
+    return this.provisioning;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -134,10 +152,7 @@ export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
       c.SCEP_RA_ENCRYPTION_CERT_FILE && c.SCEP_RA_ENCRYPTION_KEY_FILE
         ? { certificate: parseCertificate(read(c.SCEP_RA_ENCRYPTION_CERT_FILE)), key: createPrivateKey(read(c.SCEP_RA_ENCRYPTION_KEY_FILE)) }
         : signing;
-    const chain = decodePem(read(c.SCEP_CA_CHAIN_FILE!))
-      .filter((b) => b.label === 'CERTIFICATE')
-      .map((b) => parseCertificate(b.der));
-    return { signing, encryption, chain };
+    return { signing, encryption, chain: readChain(c.SCEP_CA_CHAIN_FILE!) };
   }
 
   // ---- enroll mode ----
@@ -161,7 +176,7 @@ export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private needsRenewal(identity: RaIdentity | undefined): boolean {
-    return identity === undefined || identity.certificate.notAfter.getTime() - Date.now() < this.config.SCEP_RA_RENEW_BEFORE_DAYS * DAY_MS;
+    return identity === undefined || identity.certificate.notAfter.getTime() - this.clock() < this.config.SCEP_RA_RENEW_BEFORE_DAYS * DAY_MS;
   }
 
   /** Loads stored RA identities and enrolls (or renews) whichever is missing or due. */
@@ -248,4 +263,13 @@ export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     return undefined;
   }
+}
+
+/** The certificates of a PEM file, in order; a file without one is a start-up error. */
+function readChain(file: string): CertificateInfo[] {
+  const certs = decodePem(readFileSync(file, 'utf8'))
+    .filter((b) => b.label === 'CERTIFICATE')
+    .map((b) => parseCertificate(b.der));
+  if (certs.length === 0) throw new Error(`${file}: no PEM CERTIFICATE in it`);
+  return certs;
 }

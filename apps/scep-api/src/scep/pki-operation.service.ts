@@ -4,8 +4,9 @@
  * error is a CertRep FAILURE (HTTP 200); only a message that cannot be answered at all (not a
  * pkiMessage) is an HTTP error (research/scep-windows.md §1.4).
  *
- * Flow of a PKCSReq: transaction (retry?) → challenge → policy → template by key usage → enqueue
- * → wait SCEP_WAIT_SECONDS → SUCCESS / FAILURE / PENDING; CertPoll later finds the result.
+ * Flow of a PKCSReq: transaction (retry?) → policy (libs/policy: names, key, template by key
+ * usage, attributes) → challenge → enqueue → wait SCEP_WAIT_SECONDS → SUCCESS / FAILURE /
+ * PENDING; CertPoll later finds the result.
  */
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
@@ -16,7 +17,8 @@ import { ScepTransactionRepository, type Enrollment } from '@enrollgate/store';
 import type { Counter } from 'prom-client';
 import { ChallengeService } from '../challenges/challenge.service.js';
 import type { ScepConfig } from '../config.js';
-import { dnsNameAllowed, templateFor, type ScepProfile } from '../profiles/profiles.js';
+import { ScepPolicyService } from '../policy/scep-policy.service.js';
+import type { ScepProfile } from '../profiles/profiles.js';
 import { RaService } from '../ra/ra.service.js';
 import { SCEP_CONFIG } from '../tokens.js';
 import { outcomeForEnrollment } from './outcome.js';
@@ -25,6 +27,8 @@ export class UnanswerableMessageError extends Error {}
 
 interface Answer {
   outcome: scep.CertRepOutcome;
+  /** the policy's {decision, rule} for a new PKCSReq/RenewalReq (logged) */
+  policy?: { decision: 'allow' | 'reject'; rule: string };
   certificateSerial?: string;
   /** the request's content cipher, once the envelope was opened (the reply mirrors it) */
   cipher?: scep.ContentCipher;
@@ -45,6 +49,7 @@ export class PkiOperationService {
     @Inject(FrontendRuntime) private readonly runtime: FrontendRuntime,
     @Inject(RaService) private readonly ra: RaService,
     @Inject(ChallengeService) private readonly challenges: ChallengeService,
+    @Inject(ScepPolicyService) private readonly policy: ScepPolicyService,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(Metrics) metrics: Metrics,
   ) {
@@ -80,6 +85,7 @@ export class PkiOperationService {
         messageType: scep.messageTypeName(message.messageType),
         profile: profile.name,
         status: o.status,
+        ...(answer.policy ? { policy: answer.policy } : {}),
         ...(o.status === 'FAILURE' ? { failInfo: scep.failInfoName(o.failInfo), reason: o.failInfoText } : {}),
       },
       'PKIOperation',
@@ -150,21 +156,23 @@ export class PkiOperationService {
       return this.answerFrom(requestKey, await this.runtime.enrollments.get('scep', requestKey));
     }
     // policy before the challenge: a refused request must not burn a one-time challenge
-    const policyProblem = this.policyProblem(csr, profile);
-    if (policyProblem) return failure(scep.FailInfo.badRequest, policyProblem);
+    const decision = this.policy.decide(csr, profile, { transactionId: message.transactionId });
+    const policy = { decision: decision.decision, rule: decision.rule };
+    if (decision.decision === 'reject') return { ...failure(scep.FailInfo.badRequest, decision.detail), policy };
+    let challengeId: string | undefined;
     if (message.messageType === scep.MessageType.RenewalReq) {
       const why = this.renewalSignerProblem(message);
-      if (why) return failure(scep.FailInfo.badMessageCheck, why);
+      if (why) return { ...failure(scep.FailInfo.badMessageCheck, why), policy };
     } else {
       const check = await this.challenges.check(profile, csr, requestKey);
-      if (!check.ok) return failure(scep.FailInfo.badRequest, check.reason);
-      const bindingProblem = check.binding ? this.bindingProblem(check.binding, csr, profile) : undefined;
-      if (bindingProblem) return failure(scep.FailInfo.badRequest, bindingProblem);
-      if (check.challengeId) (csr as CsrInfo & { challengeId?: string }).challengeId = check.challengeId;
+      if (!check.ok) return { ...failure(scep.FailInfo.badRequest, check.reason), policy };
+      const bindingProblem = check.binding ? this.bindingProblem(check.binding, csr, decision.template) : undefined;
+      if (bindingProblem) return { ...failure(scep.FailInfo.badRequest, bindingProblem), policy };
+      challengeId = check.challengeId;
     }
 
-    const template = templateFor(profile, csr.keyUsages);
-    const attributes = this.requestAttributes(csr, profile);
+    const { template, caPool } = decision;
+    const attributes = { ...decision.attributes, ...this.validityAttributes(csr, profile) };
     await this.transactions.createOrGet({
       requestKey,
       transactionId: message.transactionId,
@@ -172,20 +180,20 @@ export class PkiOperationService {
       signerKeySha256: scep.sha256Hex(message.signerCertificate.spki),
       messageType: message.messageType,
       csrSha256: csrHash,
-      challengeId: (csr as CsrInfo & { challengeId?: string }).challengeId ?? null,
+      challengeId: challengeId ?? null,
     });
     await this.runtime.producer.submit({
       requestKey,
       protocol: 'scep',
       csr: Buffer.from(csr.der).toString('base64'),
       template,
-      ...(profile.caPool ? { caPool: profile.caPool } : {}),
-      ...(attributes ? { attributes } : {}),
+      ...(caPool ? { caPool } : {}),
+      ...(Object.keys(attributes).length ? { attributes } : {}),
       requester: { protocol: 'scep', subject: message.signerCertificate.info?.subject ?? 'unknown signer', ...(remoteAddress ? { remoteAddress } : {}) },
       submittedAt: new Date().toISOString(),
     });
     const enrollment = await this.runtime.waitForResult(requestKey, this.config.SCEP_WAIT_SECONDS * 1000);
-    return this.answerFrom(requestKey, enrollment);
+    return { ...(await this.answerFrom(requestKey, enrollment)), policy };
   }
 
   private async answerFrom(requestKey: string, enrollment: Enrollment | undefined): Promise<Answer> {
@@ -240,32 +248,20 @@ export class PkiOperationService {
     }
   }
 
-  private policyProblem(csr: CsrInfo, profile: ScepProfile): string | undefined {
-    if (csr.publicKey.type === 'rsa' && csr.publicKey.bits < profile.minRsaBits)
-      return `RSA key of ${csr.publicKey.bits} bits is below the minimum of ${profile.minRsaBits}`;
-    if (profile.allowedDnsSuffixes) {
-      const names = csr.sans.filter((s) => s.type === 'dns').map((s) => s.value);
-      if (csr.commonName && /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(csr.commonName)) names.push(csr.commonName);
-      const bad = names.find((n) => !dnsNameAllowed(n, profile.allowedDnsSuffixes!));
-      if (bad) return `DNS name ${bad} is not allowed for profile ${profile.name}`;
-    }
-    return undefined;
-  }
-
-  private bindingProblem(binding: { subject?: string; sans?: string[]; template?: string }, csr: CsrInfo, profile: ScepProfile): string | undefined {
+  private bindingProblem(binding: { subject?: string; sans?: string[]; template?: string }, csr: CsrInfo, template: string): string | undefined {
     if (binding.subject !== undefined && binding.subject.replace(/\s*,\s*/g, ',').toLowerCase() !== csr.subject.replace(/\s*,\s*/g, ',').toLowerCase()) {
       return `the challenge is bound to subject ${binding.subject}`;
     }
     for (const san of binding.sans ?? []) {
       if (!csr.sans.some((s) => s.value.toLowerCase() === san.toLowerCase())) return `the challenge requires the SAN ${san}`;
     }
-    if (binding.template !== undefined && binding.template.toLowerCase() !== templateFor(profile, csr.keyUsages).toLowerCase())
+    if (binding.template !== undefined && binding.template.toLowerCase() !== template.toLowerCase())
       return `the challenge is bound to template ${binding.template}`;
     return undefined;
   }
 
   /** MS enrollment name/value pairs ValidityPeriod(Units) → ICPR request attributes, when the profile allows. */
-  private requestAttributes(csr: CsrInfo, profile: ScepProfile): Record<string, string> | undefined {
+  private validityAttributes(csr: CsrInfo, profile: ScepProfile): Record<string, string> | undefined {
     if (!profile.allowValidityPeriod) return undefined;
     const get = (name: string) => csr.nameValuePairs.find((p) => p.name.toLowerCase() === name.toLowerCase())?.value;
     const period = get('ValidityPeriod');

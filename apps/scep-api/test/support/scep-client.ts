@@ -5,7 +5,7 @@
  * 40-hex transactionID, POST to …/pkiclient.exe.
  */
 import { createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
-import { buildCsr, parseCertificate, readPkcs7Certificates, scep, type CertificateInfo, type KeyUsageName } from '@enrollgate/pki';
+import { buildCsr, parseCertificate, readPkcs7Certificates, scep, type CertificateInfo, type KeyUsageName, type SanEntry } from '@enrollgate/pki';
 
 export interface ClientOptions {
   digest?: scep.DigestName;
@@ -71,6 +71,7 @@ export class TestScepClient {
     challenge?: string;
     keyUsages?: KeyUsageName[];
     nameValuePairs?: { name: string; value: string }[];
+    sans?: SanEntry[];
   }): Promise<Uint8Array> {
     const built = await buildCsr({
       subject: options.subject,
@@ -78,6 +79,7 @@ export class TestScepClient {
       ...(options.challenge !== undefined ? { challengePassword: options.challenge } : {}),
       keyUsages: options.keyUsages ?? ['digitalSignature', 'keyEncipherment'],
       ...(options.nameValuePairs ? { nameValuePairs: options.nameValuePairs } : {}),
+      ...(options.sans ? { sans: options.sans } : {}),
       hash: (this.options.digest ?? 'sha1') === 'sha1' ? 'SHA-1' : 'SHA-256',
     });
     return built.der;

@@ -8,7 +8,8 @@
  * Every way an envelope fails to open after the algorithms are known is one error,
  * DECRYPT_FAILED, with one message: the caller answers them all the same (no oracle).
  */
-import { constants, createPublicKey, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
+import { constants, privateDecrypt, publicEncrypt, type KeyObject } from 'node:crypto';
+import { publicKeyFromSpki } from '../keys.js';
 import { bytesEqual } from '../bytes.js';
 import { derSmallInteger, tlvRaw } from '../der.js';
 import { isPkiError } from '../errors.js';
@@ -222,7 +223,7 @@ export interface EnvelopeOptions {
 
 export function buildEnvelopedData(options: EnvelopeOptions): Uint8Array {
   const recipient = readCertificateLenient(options.recipient);
-  const publicKey = createPublicKey({ key: Buffer.from(recipient.spki), format: 'der', type: 'spki' });
+  const publicKey = publicKeyFromSpki(recipient.spki);
   if (publicKey.asymmetricKeyType !== 'rsa')
     throw new ScepError('UNSUPPORTED_ALGORITHM', 'the recipient certificate does not hold an RSA key', { field: 'recipient' });
   const enc = encryptContent(options.cipher, options.content);

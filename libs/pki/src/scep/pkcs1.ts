@@ -34,6 +34,17 @@ export function pkcs1v15ValidMask(em: Uint8Array, messageLength: number): number
   return good;
 }
 
+/** The key's modulus size in bytes (asymmetricKeyDetails builds a new object on every read). */
+const modulusCache = new WeakMap<KeyObject, number>();
+function modulusBytesOf(key: KeyObject): number {
+  let n = modulusCache.get(key);
+  if (n === undefined) {
+    n = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+    modulusCache.set(key, n);
+  }
+  return n;
+}
+
 /** Per-key secret for implicit rejection: a hash of the private key (never leaves this module). */
 const kdkCache = new WeakMap<KeyObject, Buffer>();
 function keyDerivationKey(key: KeyObject): Buffer {
@@ -65,7 +76,7 @@ export function syntheticMessage(key: KeyObject, ciphertext: Uint8Array, length:
  * problems independent of the plaintext (ciphertext longer than the modulus, unusable key).
  */
 export function rsaPkcs1v15DecryptImplicit(key: KeyObject, ciphertext: Uint8Array, messageLength: number): Buffer {
-  const modulusBytes = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
+  const modulusBytes = modulusBytesOf(key);
   if (modulusBytes === 0 || ciphertext.length > modulusBytes) throw new RangeError('ciphertext does not fit the RSA modulus');
   const padded = Buffer.alloc(modulusBytes);
   Buffer.from(ciphertext).copy(padded, modulusBytes - ciphertext.length);

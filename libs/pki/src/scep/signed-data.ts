@@ -4,7 +4,8 @@
  * rsaEncryption or <hash>WithRSA, a self-signed signer with a critical AKI) and builds what a
  * server sends (one signer, DER-sorted authenticated attributes, rsaEncryption as strongSwan needs).
  */
-import { createHash, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { createHash, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { publicKeyFromSpki } from '../keys.js';
 import { bytesEqual } from '../bytes.js';
 import { parseCertificate, type CertificateInfo } from '../certificate.js';
 import { derSetOf, derSmallInteger, tlvRaw } from '../der.js';
@@ -258,7 +259,7 @@ export function verifySignerInfo(signer: ParsedSignerInfo, content: Uint8Array |
     });
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    key = publicKeyFromSpki(spki);
   } catch (e) {
     throw new ScepError('BAD_SIGNATURE', `the signer's public key cannot be used: ${(e as Error).message}`, { field: 'signerCertificate' }, e);
   }
