@@ -118,7 +118,7 @@ function openSqlite(target: SqliteTarget, redacted: string, opts: OpenDatabaseOp
     shared.handles += 1;
     sqliteFileMutexes.set(filename, shared);
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteFileDialect({ database: connection }, shared?.mutex) });
+  const db = new Kysely<Schema>({ dialect: new SqliteFileDialect(connection, shared?.mutex) });
   return handle(db, 'sqlite', redacted, undefined, () => {
     if (shared && --shared.handles === 0) sqliteFileMutexes.delete(filename);
   });
