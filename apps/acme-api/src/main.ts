@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { bootFrontend } from '@enrollgate/enrollment';
 import { runMain } from '@enrollgate/platform';
-import { AcmeModule, configureAcmeHttp } from './acme.module.js';
+import { AcmeModule, acmeRewriteUrl, configureAcmeHttp } from './acme.module.js';
 import { loadAcmeConfig } from './config.js';
 
 runMain('acme-api', async () => {
@@ -10,6 +10,7 @@ runMain('acme-api', async () => {
     config.ACME_TLS_CERT_FILE && config.ACME_TLS_KEY_FILE
       ? { cert: readFileSync(config.ACME_TLS_CERT_FILE), key: readFileSync(config.ACME_TLS_KEY_FILE) }
       : undefined;
+  const rewriteUrl = acmeRewriteUrl(config);
   await bootFrontend({
     app: 'acme-api',
     protocol: 'acme',
@@ -18,5 +19,6 @@ runMain('acme-api', async () => {
     imports: [AcmeModule.forRoot(config)],
     configure: (app) => configureAcmeHttp(app),
     ...(https ? { https } : {}),
+    ...(rewriteUrl ? { rewriteUrl } : {}),
   });
 });

@@ -15,6 +15,8 @@ export interface FrontendBootOptions {
   configure?: (app: NestFastifyApplication) => void | Promise<void>;
   /** Serve HTTPS with this PEM certificate chain and key. */
   https?: { cert: string | Buffer; key: string | Buffer };
+  /** Maps a request URL before routing (see startHttpApp). */
+  rewriteUrl?: (url: string) => string;
 }
 
 /** Boots a front-end: logger, metrics, health, the runtime (DB, Redis, queues), HTTP. */
@@ -46,6 +48,7 @@ export async function bootFrontend(options: FrontendBootOptions): Promise<{ app:
     listen: options.listen,
     configure: options.configure,
     ...(options.https ? { https: options.https } : {}),
+    ...(options.rewriteUrl ? { rewriteUrl: options.rewriteUrl } : {}),
   });
   return { app, runtime, logger };
 }
