@@ -3,7 +3,8 @@ import { FrontendRuntime } from '@enrollgate/enrollment';
 import { LOGGER, Metrics, type Logger } from '@enrollgate/platform';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AcmeServer } from './acme/acme-server.js';
-import type { AcmeConfig } from './config.js';
+import { publicBaseOf, type AcmeConfig } from './config.js';
+import { prefixRewriter } from './acme/urls.js';
 import { AcmeController, DirectoryController } from './http/acme.controllers.js';
 import type { OpenedPolicy } from '@enrollgate/policy';
 
@@ -45,4 +46,9 @@ export function configureAcmeHttp(app: NestFastifyApplication, bodyLimit = 64 * 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addContentTypeParser('application/jose+json', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
   fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (_req, body, done) => done(null, body));
+}
+
+/** The request URL rewrite for a public URL with a path prefix (routes served under it too); undefined without one. */
+export function acmeRewriteUrl(config: Pick<AcmeConfig, 'ACME_PUBLIC_URL' | 'ACME_LISTEN' | 'ACME_TLS_CERT_FILE'>): ((url: string) => string) | undefined {
+  return prefixRewriter(publicBaseOf(config));
 }

@@ -77,7 +77,11 @@ export const acmeConfigSchema = z
   .object({
     ACME_LISTEN: listenAddress('127.0.0.1:4000'),
     ...frontendConfigShape,
-    /** Base of every URL returned and of every JWS `url` checked (acme2certifier `url_prefix`); never the Host header. */
+    /**
+     * Base of every URL returned and of every JWS `url` checked (acme2certifier `url_prefix`); never
+     * the Host header. May carry a path prefix (`https://pki.example.com/acme/`): the routes are then
+     * served under the prefix and without it, so the ingress may keep or strip it.
+     */
     ACME_PUBLIC_URL: urlString(['http', 'https']).optional(),
     /** Serve HTTPS with this PEM certificate chain and key (files); plain HTTP when absent. */
     ACME_TLS_CERT_FILE: z.string().optional(),
@@ -192,7 +196,7 @@ export function eabKeysOf(config: Pick<AcmeConfig, 'ACME_EAB_KEYS'>): Map<string
   return out;
 }
 
-/** The public base URL without a trailing slash; http://ACME_LISTEN when none is configured. */
+/** The public base URL (with its path prefix, if any) without a trailing slash; http://ACME_LISTEN when none is configured. */
 export function publicBaseOf(config: Pick<AcmeConfig, 'ACME_PUBLIC_URL' | 'ACME_LISTEN' | 'ACME_TLS_CERT_FILE'>): string {
   if (config.ACME_PUBLIC_URL) return config.ACME_PUBLIC_URL.replace(/\/+$/, '');
   const host = config.ACME_LISTEN.host.includes(':') ? `[${config.ACME_LISTEN.host}]` : config.ACME_LISTEN.host;

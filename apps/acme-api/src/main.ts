@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { bootFrontend } from '@enrollgate/enrollment';
 import { createLogger, runMain } from '@enrollgate/platform';
-import { AcmeModule, configureAcmeHttp } from './acme.module.js';
+import { AcmeModule, acmeRewriteUrl, configureAcmeHttp } from './acme.module.js';
 import { loadAcmeConfig } from './config.js';
 import { openAcmePolicy } from './policy/open-acme-policy.js';
 
@@ -14,6 +14,7 @@ runMain('acme-api', async () => {
     config.ACME_TLS_CERT_FILE && config.ACME_TLS_KEY_FILE
       ? { cert: readFileSync(config.ACME_TLS_CERT_FILE), key: readFileSync(config.ACME_TLS_KEY_FILE) }
       : undefined;
+  const rewriteUrl = acmeRewriteUrl(config);
   await bootFrontend({
     app: 'acme-api',
     protocol: 'acme',
@@ -23,5 +24,6 @@ runMain('acme-api', async () => {
     imports: [AcmeModule.forRoot(config, policy)],
     configure: (app) => configureAcmeHttp(app),
     ...(https ? { https } : {}),
+    ...(rewriteUrl ? { rewriteUrl } : {}),
   });
 });

@@ -182,4 +182,50 @@ describe(`${AcmeServer.name} deployed`, () => {
       TIMEOUT,
     );
   });
+
+  describe('under a path prefix in the public URL, kept by the ingress', () => {
+    let stack: InteropStack;
+    let httpPort: number;
+
+    beforeAll(async () => {
+      httpPort = await freePort();
+      stack = await startInteropStack(database, {
+        env: { ACME_HTTP01_PORT: String(httpPort) },
+        // The prefix /acme is also the routes' first segment: the new-order URL is /acme/acme/new-order.
+        publicBase: (ports) => `http://127.0.0.1:${ports[0]}/acme/`,
+      });
+    }, TIMEOUT);
+    afterAll(async () => {
+      await stack?.close();
+    }, TIMEOUT);
+
+    it(
+      'serves lego from the prefixed directory URL; every URL it follows carries the prefix',
+      async () => {
+        const port = stack.replicas[0]!.port;
+        const dir = join(stack.dir, 'lego-prefix');
+        const res = await run('lego', [
+          '--server',
+          `http://127.0.0.1:${port}/acme/directory`,
+          '--accept-tos',
+          '-m',
+          'peers@example.org',
+          '--path',
+          dir,
+          '--http',
+          '--http.port',
+          `127.0.0.1:${httpPort}`,
+          '-d',
+          'prefix-lego.test',
+          'run',
+        ]);
+        expect(res.output).toContain('Server responded with a certificate');
+        expect(res.output).toContain(`http://127.0.0.1:${port}/acme/acme/`);
+        const result = await verifyCertificate(stack.caPemFile, join(dir, 'certificates', 'prefix-lego.test.crt'));
+        expect(result.output).toMatch(/: OK/);
+        expect(result.sans).toEqual(['prefix-lego.test']);
+      },
+      TIMEOUT,
+    );
+  });
 });

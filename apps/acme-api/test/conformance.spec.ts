@@ -113,6 +113,17 @@ describe(RequestVerifier.name, () => {
         expect(res.headers.get('replay-nonce')).toMatch(/^[A-Za-z0-9_-]+$/);
       });
 
+      it('answers each request with a new single-use nonce, also after badNonce', async () => {
+        const bad = await sut.post(url('newOrder'), { identifiers: [{ type: 'dns', value: 'a.example.test' }] }, { nonce: 'AAAAAAAAAAAAAAAAAAAAAA' });
+        const fromProblem = bad.headers.get('replay-nonce') as string;
+        const ok = await sut.post(sut.kid as string, '', { nonce: fromProblem });
+        expect(ok.status).toBe(200);
+        const fromSuccess = ok.headers.get('replay-nonce') as string;
+        expect(fromSuccess).not.toBe(fromProblem);
+        expectProblem(await sut.post(sut.kid as string, '', { nonce: fromProblem }), 'badNonce');
+        expect((await sut.post(sut.kid as string, '', { nonce: fromSuccess })).status).toBe(200);
+      });
+
       it('accepts a nonce once only', async () => {
         const nonce = await sut.nonce();
         expect((await sut.post(sut.kid as string, '', { nonce })).status).toBe(200);

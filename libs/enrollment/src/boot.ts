@@ -17,6 +17,8 @@ export interface FrontendBootOptions {
   https?: { cert: string | Buffer; key: string | Buffer };
   /** The app's logger when it needed one before booting (e.g. to open its policy); else one is created. */
   logger?: Logger;
+  /** Maps a request URL before routing (see startHttpApp). */
+  rewriteUrl?: (url: string) => string;
 }
 
 /** Boots a front-end: logger, metrics, health, the runtime (DB, Redis, queues), HTTP. */
@@ -48,6 +50,7 @@ export async function bootFrontend(options: FrontendBootOptions): Promise<{ app:
     listen: options.listen,
     configure: options.configure,
     ...(options.https ? { https: options.https } : {}),
+    ...(options.rewriteUrl ? { rewriteUrl: options.rewriteUrl } : {}),
   });
   return { app, runtime, logger };
 }

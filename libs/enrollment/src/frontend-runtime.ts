@@ -33,37 +33,39 @@ export class FrontendRuntime {
 
   /**
    * Waits up to `timeoutMs` for the enrollment to leave `queued` (a result arrived: issued,
-   * pending, denied, failed), and returns its current state either way. A result persisted by
-   * another replica is seen by polling the database; one persisted here wakes the wait at once.
+   * pending, denied, failed), and returns its current state either way. A result persisted here
+   * wakes the wait at once and hands over the enrollment as persisted (no second read); one
+   * persisted by another replica is seen by polling the database every `pollMs`.
    * Used by finalize (ACME) and PKIOperation (SCEP) to answer fast without holding clients long.
    */
   async waitForResult(requestKey: string, timeoutMs: number, pollMs = 250): Promise<Enrollment | undefined> {
     const deadline = Date.now() + timeoutMs;
-    // listening before the first read: a result persisted between that read and the wait still wakes it
-    let arrived = false;
+    let delivered: Enrollment | undefined;
     let wake: (() => void) | undefined;
-    const onResult = (key: string) => {
+    // Listening before the first read: a result persisted meanwhile is not missed.
+    const onResult = (key: string, enrollment: Enrollment | undefined) => {
       if (key !== requestKey) return;
-      arrived = true;
+      if (enrollment && enrollment.requestKey === requestKey) delivered = enrollment;
       wake?.();
     };
     this.events.on('result', onResult);
     try {
       let current = await this.enrollments.get(this.protocol, requestKey);
       while (current && current.status === 'queued' && Date.now() < deadline) {
-        if (!arrived) {
+        if (!delivered) {
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(() => done(), Math.min(pollMs, Math.max(0, deadline - Date.now())));
-            const done = () => {
+            const timer = setTimeout(done, Math.min(pollMs, Math.max(0, deadline - Date.now())));
+            function done() {
               clearTimeout(timer);
               wake = undefined;
               resolve();
-            };
+            }
             wake = done;
           });
         }
-        arrived = false;
-        current = await this.enrollments.get(this.protocol, requestKey);
+        const handed = delivered;
+        delivered = undefined;
+        current = handed && handed.status !== 'queued' ? handed : await this.enrollments.get(this.protocol, requestKey);
       }
       return current;
     } finally {
@@ -90,7 +92,7 @@ export class FrontendRuntime {
       prefix: options.queuePrefix,
       logger: options.logger.child({ component: 'results-consumer' }),
       onResult: (result: EnrollResult, applied, enrollment) => {
-        events.emit('result', result.requestKey);
+        events.emit('result', result.requestKey, enrollment);
         options.onResult?.(result, applied, enrollment);
       },
     });

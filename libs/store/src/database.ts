@@ -1,7 +1,7 @@
 import { mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, sql, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { parseDatabaseUrl, redactDatabaseUrl, SQLITE_MEMORY, type DatabaseDialect, type PostgresTarget, type SqliteTarget } from './database-url.js';
 import { errorMessage } from './error-message.js';
@@ -118,7 +118,7 @@ function openSqlite(target: SqliteTarget, redacted: string, opts: OpenDatabaseOp
     shared.handles += 1;
     sqliteFileMutexes.set(filename, shared);
   }
-  const db = new Kysely<Schema>({ dialect: new SqliteFileDialect({ database: withStatementCache(connection) }, shared?.mutex) });
+  const db = new Kysely<Schema>({ dialect: new SqliteFileDialect(connection, shared?.mutex) });
   return handle(db, 'sqlite', redacted, undefined, () => {
     if (shared && --shared.handles === 0) sqliteFileMutexes.delete(filename);
   });
@@ -137,31 +137,6 @@ function handle(db: Kysely<Schema>, dialect: DatabaseDialect, url: string, schem
     close() {
       closing ??= db.destroy().finally(onClosed);
       return closing;
-    },
-  };
-}
-
-/**
- * The connection as Kysely sees it, with prepared statements reused by SQL text: Kysely's SQLite
- * driver prepares every query anew, and preparing costs about as much as running these small
- * statements. Safe because Kysely uses one connection at a time per database (its own mutex), so
- * a cached statement is never iterated while it runs again. Bounded; the oldest is dropped.
- */
-function withStatementCache(connection: BetterSqlite3.Database, max = 256): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => {
-      statements.clear();
-      connection.close();
-    },
-    prepare: (sql: string) => {
-      let statement = statements.get(sql);
-      if (statement === undefined) {
-        statement = connection.prepare(sql);
-        if (statements.size >= max) statements.delete(statements.keys().next().value!);
-        statements.set(sql, statement);
-      }
-      return statement;
     },
   };
 }

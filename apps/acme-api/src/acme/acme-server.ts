@@ -61,7 +61,7 @@ export class AcmeServer {
         new TlsAlpn01Validator(resolver, { port: config.ACME_TLSALPN01_PORT, timeoutMs }),
       ].map((v) => [v.type, v]),
     );
-    this.validation = new ValidationQueue(orderRepo, accountRepo, validators, {
+    this.validation = new ValidationQueue(orderRepo, validators, {
       connection: runtime.redis,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.ACME_VALIDATION_CONCURRENCY,

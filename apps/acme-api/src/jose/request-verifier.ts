@@ -15,6 +15,11 @@ export interface IncomingPost {
   /** A Replay-Nonce request header is refused: the nonce belongs in the JWS. */
   replayNonceHeader: string | undefined;
   body: unknown;
+  /**
+   * Receives the nonce for the response, issued in the same Redis round trip that spends the
+   * request's nonce; the response (or problem) then carries it instead of issuing another.
+   */
+  onNextNonce?: (nonce: string) => void;
 }
 
 export interface VerifiedRequest {
@@ -85,7 +90,9 @@ export class RequestVerifier {
     if (typeof header.url !== 'string') throw malformed('protected header has no url');
     if (header.url !== url) throw new AcmeProblem('unauthorized', `JWS url ${header.url} does not match the request URL ${url}`);
     if (typeof header.nonce !== 'string' || header.nonce === '') throw new AcmeProblem('badNonce', 'protected header has no nonce');
-    if (!(await this.nonces.consume(header.nonce))) throw new AcmeProblem('badNonce', 'nonce is unknown, used or expired');
+    const { valid, next } = await this.nonces.consumeAndIssue(header.nonce);
+    request.onNextNonce?.(next);
+    if (!valid) throw new AcmeProblem('badNonce', 'nonce is unknown, used or expired');
     if (account && account.status !== 'valid') throw new AcmeProblem('unauthorized', `account is ${account.status}`);
     return { jws, key, account, payload: decodePayload(jws), url };
   }

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
+const NONCE_FORMAT = /^[A-Za-z0-9_-]{16,64}$/;
+
 /**
  * Anti-replay nonces (RFC 8555 §6.5) in Redis, so any replica accepts a nonce another issued.
  * Single use: consuming is an atomic DEL; an unknown, used or expired nonce is refused.
@@ -13,18 +15,42 @@ export class NonceStore {
   ) {}
 
   async issue(): Promise<string> {
-    const nonce = randomBytes(16).toString('base64url');
+    const nonce = newNonce();
     await this.redis.set(this.key(nonce), '1', 'EX', this.ttlSeconds);
     return nonce;
   }
 
   /** True when the nonce was issued and not used before; it is spent either way. */
   async consume(nonce: string): Promise<boolean> {
-    if (!/^[A-Za-z0-9_-]{16,64}$/.test(nonce)) return false;
+    if (!NONCE_FORMAT.test(nonce)) return false;
     return (await this.redis.del(this.key(nonce))) === 1;
+  }
+
+  /**
+   * Spends `nonce` and issues the nonce of the response in one round trip (a pipeline: DEL, SET).
+   * `valid` is what consume() would answer; `next` is stored whether or not `nonce` was valid,
+   * since a badNonce answer carries a fresh nonce too.
+   */
+  async consumeAndIssue(nonce: string): Promise<{ valid: boolean; next: string }> {
+    const next = newNonce();
+    const nextKey = this.key(next);
+    if (!NONCE_FORMAT.test(nonce)) {
+      await this.redis.set(nextKey, '1', 'EX', this.ttlSeconds);
+      return { valid: false, next };
+    }
+    const replies = await this.redis.pipeline().del(this.key(nonce)).set(nextKey, '1', 'EX', this.ttlSeconds).exec();
+    const [del, set] = replies ?? [];
+    if (!del || !set) throw new Error('nonce pipeline returned no replies');
+    if (del[0]) throw del[0];
+    if (set[0]) throw set[0];
+    return { valid: del[1] === 1, next };
   }
 
   private key(nonce: string): string {
     return `${this.keyPrefix}:acme:nonce:${nonce}`;
   }
+}
+
+function newNonce(): string {
+  return randomBytes(16).toString('base64url');
 }

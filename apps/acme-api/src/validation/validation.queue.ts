@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@enrollgate/platform';
-import type { AcmeChallenge, AcmeOrderRepository, AcmeAccountRepository } from '@enrollgate/store';
+import type { AcmeChallenge, AcmeOrderRepository } from '@enrollgate/store';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { AcmeProblem } from '../acme/problems.js';
 import { keyAuthorization } from '../jose/jwk.js';
@@ -39,7 +39,6 @@ export class ValidationQueue {
 
   constructor(
     private readonly orders: AcmeOrderRepository,
-    private readonly accounts: AcmeAccountRepository,
     private readonly validators: ReadonlyMap<string, ChallengeValidator>,
     private readonly options: ValidationQueueOptions,
   ) {
@@ -61,8 +60,8 @@ export class ValidationQueue {
       if (!job || job.attemptsMade < (job.opts.attempts ?? 1) || e instanceof UnrecoverableError) return;
       const problem = new AcmeProblem('serverInternal', `validation could not run: ${e.message}`).toStored();
       void this.orders
-        .completeChallenge(job.data.challengeId, { status: 'invalid', error: problem })
-        .then(() => this.done.emit('done', job.data.challengeId))
+        .recordChallengeOutcome(job.data.challengeId, { status: 'invalid', error: problem })
+        .then((recorded) => this.done.emit('done', job.data.challengeId, recorded))
         .catch((err: unknown) => this.options.logger.error({ err, challengeId: job.data.challengeId }, 'cannot record failed validation'));
     });
   }
@@ -70,16 +69,19 @@ export class ValidationQueue {
   /**
    * Adds the validation job and waits up to `timeoutMs` for the challenge to leave `processing`.
    * A validation finished by this replica wakes the wait at once (the listener is in place before
-   * the job is added, so a fast validation is never missed); one finished by another replica is
-   * seen by polling the database.
+   * the job is added, so a fast validation is never missed) and hands over the challenge as
+   * recorded, without reading it again; one finished by another replica is seen by polling the
+   * database.
    */
   async enqueueAndWait(challengeId: string, timeoutMs: number, pollMs = 250): Promise<AcmeChallenge | undefined> {
     const deadline = Date.now() + timeoutMs;
     let woken = false;
+    let recorded: AcmeChallenge | undefined;
     let wakeUp: (() => void) | undefined;
-    const listener = (id: string) => {
+    const listener = (id: string, challenge: AcmeChallenge | undefined) => {
       if (id !== challengeId) return;
       woken = true;
+      if (challenge) recorded = challenge;
       wakeUp?.();
     };
     this.done.on('done', listener);
@@ -109,7 +111,7 @@ export class ValidationQueue {
           });
         }
         woken = false;
-        current = await this.orders.getChallenge(challengeId);
+        current = recorded ?? (await this.orders.getChallenge(challengeId));
       } while (current && current.status === 'processing' && Date.now() < deadline);
       return current;
     } finally {
@@ -120,11 +122,12 @@ export class ValidationQueue {
   /** The processor: decode, validate once, record. Thin on purpose. */
   private async process(job: Job<ValidateJob>): Promise<string> {
     const { challengeId } = job.data;
-    const authz = await this.orders.getAuthorizationOfChallenge(challengeId);
+    const target = await this.orders.getValidationTarget(challengeId);
+    const authz = target?.authorization;
     const challenge = authz?.challenges.find((c) => c.id === challengeId);
-    if (!authz || !challenge || challenge.status !== 'processing') return 'not processing';
-    const account = await this.accounts.get(authz.accountId);
-    if (!account) throw new UnrecoverableError(`challenge ${challengeId} has no account`);
+    if (!target || !authz || !challenge || challenge.status !== 'processing') return 'not processing';
+    const thumbprint = target.accountThumbprint;
+    if (thumbprint === null) throw new UnrecoverableError(`challenge ${challengeId} has no account`);
     const validator = this.validators.get(challenge.type);
     let outcome: ValidationOutcome;
     if (!validator) {
@@ -134,7 +137,7 @@ export class ValidationQueue {
         type: authz.identifier.type,
         value: authz.identifier.value,
         token: challenge.token,
-        keyAuthorization: keyAuthorization(challenge.token, account.jwkThumbprint),
+        keyAuthorization: keyAuthorization(challenge.token, thumbprint),
       });
     }
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -147,17 +150,23 @@ export class ValidationQueue {
       throw new Error(outcome.detail);
     }
     const recorded = outcome.ok
-      ? await this.orders.completeChallenge(challengeId, {
+      ? await this.orders.recordChallengeOutcome(challengeId, {
           status: 'valid',
           authzExpires: new Date(Date.now() + this.options.authzReuseSeconds * 1000).toISOString(),
         })
-      : await this.orders.completeChallenge(challengeId, { status: 'invalid', error: new AcmeProblem(outcome.type, outcome.detail).toStored() });
+      : await this.orders.recordChallengeOutcome(challengeId, { status: 'invalid', error: new AcmeProblem(outcome.type, outcome.detail).toStored() });
     this.options.onOutcome?.(challenge.type, outcome.ok ? 'valid' : 'invalid');
     this.options.logger.info(
-      { challengeId, type: challenge.type, ok: outcome.ok, ...(outcome.ok ? {} : { problem: outcome.type, detail: outcome.detail }), recorded },
+      {
+        challengeId,
+        type: challenge.type,
+        ok: outcome.ok,
+        ...(outcome.ok ? {} : { problem: outcome.type, detail: outcome.detail }),
+        recorded: recorded !== undefined,
+      },
       'challenge validated',
     );
-    this.done.emit('done', challengeId);
+    this.done.emit('done', challengeId, recorded);
     return outcome.ok ? 'valid' : 'invalid';
   }
 

@@ -10,7 +10,7 @@ import { migrateToLatest, openDatabase } from '@enrollgate/store';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { OpenedTestDatabase, TestDatabase } from '../../../../test/support/databases.js';
 import { openTestRedis, type TestRedis } from '../../../../test/support/redis.js';
-import { AcmeModule, configureAcmeHttp } from '../../src/acme.module.js';
+import { AcmeModule, acmeRewriteUrl, configureAcmeHttp } from '../../src/acme.module.js';
 import { loadAcmeConfig } from '../../src/config.js';
 import { TestDnsServer } from './dns-server.js';
 import { FakeCaWorker } from './fake-ca-worker.js';
@@ -82,6 +82,7 @@ export async function startAcmeStack(database: TestDatabase, env: Record<string,
     listen: config.ACME_LISTEN,
     imports: [AcmeModule.forRoot(config)],
     configure: (a) => configureAcmeHttp(a),
+    rewriteUrl: acmeRewriteUrl(config),
   });
   const port = boundPort(app);
   const publicBase = (config.ACME_PUBLIC_URL as string).replace(/\/+$/, '');

@@ -17,6 +17,8 @@ export interface HttpAppOptions {
   shutdownTimeoutMs?: number;
   /** Serve HTTPS with this PEM certificate chain and key (plain HTTP when absent). */
   https?: { cert: string | Buffer; key: string | Buffer };
+  /** Maps a request URL (path and query) before routing, e.g. to serve routes under a path prefix too. */
+  rewriteUrl?: (url: string) => string;
 }
 
 /**
@@ -25,9 +27,15 @@ export interface HttpAppOptions {
  * connections close), bounded by shutdownTimeoutMs.
  */
 export async function startHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const rewriteUrl = options.rewriteUrl;
   const app = await NestFactory.create<NestFastifyApplication>(
     module as never,
-    new FastifyAdapter({ bodyLimit: options.bodyLimit ?? 1 << 20, trustProxy: true, ...(options.https ? { https: options.https } : {}) }),
+    new FastifyAdapter({
+      bodyLimit: options.bodyLimit ?? 1 << 20,
+      trustProxy: true,
+      ...(options.https ? { https: options.https } : {}),
+      ...(rewriteUrl ? { rewriteUrl: (req: { url?: string }) => rewriteUrl(req.url ?? '/') } : {}),
+    }),
     { logger: new PinoNestLogger(options.logger), rawBody: true, abortOnError: false },
   );
   await options.configure?.(app);

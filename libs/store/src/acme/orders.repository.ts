@@ -1,4 +1,4 @@
-import type { Kysely, Transaction, Updateable } from 'kysely';
+import type { Kysely, QueryCreator, Transaction, Updateable } from 'kysely';
 import type { StoreDatabase } from '../database.js';
 import type { Schema } from '../schema.js';
 import type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, AcmeOrderEnrollment, StoredProblem } from './records.js';
@@ -42,6 +42,15 @@ export interface NewAcmeOrder {
   authorizations: (string | NewAcmeAuthorization)[];
 }
 
+/** What a challenge validation needs: the authorization with its challenges, and the account's key thumbprint. */
+export interface ValidationTarget {
+  authorization: AcmeAuthorization;
+  /** RFC 7638 thumbprint of the account key (the key authorization's second half); null when the account is gone. */
+  accountThumbprint: string | null;
+}
+
+export type ChallengeOutcome = { status: 'valid'; authzExpires: string } | { status: 'invalid'; error: StoredProblem };
+
 export interface OrderPatch {
   status?: AcmeOrderStatus;
   error?: StoredProblem | null;
@@ -61,15 +70,22 @@ export interface OrderPatch {
  */
 export class AcmeOrderRepository {
   private readonly db: Db;
+  /** PostgreSQL runs multi-table writes as one statement (data-modifying CTEs): one round trip, atomic. */
+  private readonly postgres: boolean;
 
   constructor(
-    database: Pick<StoreDatabase, 'db'>,
+    database: Pick<StoreDatabase, 'db'> & Partial<Pick<StoreDatabase, 'dialect'>>,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.db = database.db.withTables<AcmeTables>();
+    this.postgres = database.dialect === 'postgres';
   }
 
-  /** Inserts the order, its new authorizations and challenges in one transaction (one statement per table). */
+  /**
+   * Inserts the order, its new authorizations and challenges atomically: on PostgreSQL one
+   * statement (data-modifying CTEs, one round trip), elsewhere one transaction with one
+   * statement per table.
+   */
   async create(order: NewAcmeOrder): Promise<AcmeOrder> {
     const now = this.now().toISOString();
     const authorizationIds = order.authorizations.map((a) => (typeof a === 'string' ? a : a.id));
@@ -99,44 +115,45 @@ export class AcmeOrderRepository {
       created_at: now,
       updated_at: now,
     };
+    const authorizationRows = fresh.map((a) => ({
+      id: a.id,
+      account_id: order.accountId,
+      identifier_type: a.identifier.type,
+      identifier_value: a.identifier.value,
+      wildcard: a.wildcard ? 1 : 0,
+      status: 'pending' as const,
+      expires: a.expires,
+      created_at: now,
+      updated_at: now,
+    }));
+    const challengeRows = fresh.flatMap((a) =>
+      a.challenges.map((c) => ({
+        id: c.id,
+        authorization_id: a.id,
+        type: c.type,
+        token: c.token,
+        status: 'pending' as const,
+        validated: null,
+        error: null,
+        created_at: now,
+        updated_at: now,
+      })),
+    );
+    const links = authorizationIds.map((authorization_id, position) => ({ order_id: order.id, authorization_id, position }));
+    if (this.postgres) {
+      // Foreign keys are checked at the end of the statement, when every CTE has inserted.
+      // The CTEs are never read, so their names need not be in the builder's type.
+      let creator: QueryCreator<Schema & AcmeTables> = this.db.with('o', (qb) => qb.insertInto('acme_orders').values(row));
+      if (authorizationRows.length > 0) creator = creator.with('a', (qb) => qb.insertInto('acme_authorizations').values(authorizationRows));
+      if (challengeRows.length > 0) creator = creator.with('c', (qb) => qb.insertInto('acme_challenges').values(challengeRows));
+      await creator.insertInto('acme_order_authorizations').values(links).execute();
+      return toOrder(row);
+    }
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('acme_orders').values(row).execute();
-      if (fresh.length > 0) {
-        await trx
-          .insertInto('acme_authorizations')
-          .values(
-            fresh.map((a) => ({
-              id: a.id,
-              account_id: order.accountId,
-              identifier_type: a.identifier.type,
-              identifier_value: a.identifier.value,
-              wildcard: a.wildcard ? 1 : 0,
-              status: 'pending' as const,
-              expires: a.expires,
-              created_at: now,
-              updated_at: now,
-            })),
-          )
-          .execute();
-        const challenges = fresh.flatMap((a) =>
-          a.challenges.map((c) => ({
-            id: c.id,
-            authorization_id: a.id,
-            type: c.type,
-            token: c.token,
-            status: 'pending' as const,
-            validated: null,
-            error: null,
-            created_at: now,
-            updated_at: now,
-          })),
-        );
-        if (challenges.length > 0) await trx.insertInto('acme_challenges').values(challenges).execute();
-      }
-      await trx
-        .insertInto('acme_order_authorizations')
-        .values(authorizationIds.map((authorization_id, position) => ({ order_id: order.id, authorization_id, position })))
-        .execute();
+      if (authorizationRows.length > 0) await trx.insertInto('acme_authorizations').values(authorizationRows).execute();
+      if (challengeRows.length > 0) await trx.insertInto('acme_challenges').values(challengeRows).execute();
+      await trx.insertInto('acme_order_authorizations').values(links).execute();
     });
     return toOrder(row);
   }
@@ -220,6 +237,17 @@ export class AcmeOrderRepository {
     return assembleAuthorizations(rows)[0];
   }
 
+  /** The authorization of a challenge with its challenges and the account's key thumbprint (one query). */
+  async getValidationTarget(challengeId: string): Promise<ValidationTarget | undefined> {
+    const rows = await this.authorizationsWithChallenges()
+      .leftJoin('acme_accounts as acct', 'acct.id', 'a.account_id')
+      .select('acct.jwk_thumbprint as acct_thumbprint')
+      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId))
+      .execute();
+    const authorization = assembleAuthorizations(rows)[0];
+    return authorization && { authorization, accountThumbprint: rows[0]?.acct_thumbprint ?? null };
+  }
+
   /** Authorizations with their challenges, in the order of `ids` (one query: a join). */
   async getAuthorizations(ids: readonly string[]): Promise<AcmeAuthorization[]> {
     if (ids.length === 0) return [];
@@ -283,36 +311,54 @@ export class AcmeOrderRepository {
   }
 
   /**
-   * Records a validation outcome in one transaction: the challenge (processing → valid|invalid)
-   * and its authorization (pending → valid with the reuse expiry | invalid). False when the
-   * challenge was not processing any more (another replica recorded it).
+   * Records a validation outcome atomically: the challenge (processing → valid|invalid) and its
+   * authorization (pending → valid with the reuse expiry | invalid). False when the challenge was
+   * not processing any more (another replica recorded it).
    */
-  async completeChallenge(
-    challengeId: string,
-    outcome: { status: 'valid'; authzExpires: string } | { status: 'invalid'; error: StoredProblem },
-  ): Promise<boolean> {
+  async completeChallenge(challengeId: string, outcome: ChallengeOutcome): Promise<boolean> {
+    return (await this.recordChallengeOutcome(challengeId, outcome)) !== undefined;
+  }
+
+  /**
+   * completeChallenge() returning the challenge as recorded, or undefined when it was not
+   * processing any more. PostgreSQL: one statement (CTEs); elsewhere one transaction.
+   */
+  async recordChallengeOutcome(challengeId: string, outcome: ChallengeOutcome): Promise<AcmeChallenge | undefined> {
     const now = this.now().toISOString();
+    const challengeSet = {
+      status: outcome.status,
+      updated_at: now,
+      validated: outcome.status === 'valid' ? now : null,
+      error: outcome.status === 'invalid' ? JSON.stringify(outcome.error) : null,
+    };
+    const authzSet = { status: outcome.status, updated_at: now, ...(outcome.status === 'valid' ? { expires: outcome.authzExpires } : {}) };
+    if (this.postgres) {
+      const row = await this.db
+        .with('c', (qb) => qb.updateTable('acme_challenges').set(challengeSet).where('id', '=', challengeId).where('status', '=', 'processing').returningAll())
+        .with('a', (qb) =>
+          qb
+            .updateTable('acme_authorizations')
+            .set(authzSet)
+            .where('id', '=', (eb) => eb.selectFrom('c').select('c.authorization_id'))
+            .where('status', '=', 'pending')
+            .returning('id'),
+        )
+        .selectFrom('c')
+        .selectAll()
+        .executeTakeFirst();
+      return row && toChallenge(row);
+    }
     return this.db.transaction().execute(async (trx: Transaction<Schema & AcmeTables>) => {
       const challenge = await trx
         .updateTable('acme_challenges')
-        .set({
-          status: outcome.status,
-          updated_at: now,
-          validated: outcome.status === 'valid' ? now : null,
-          error: outcome.status === 'invalid' ? JSON.stringify(outcome.error) : null,
-        })
+        .set(challengeSet)
         .where('id', '=', challengeId)
         .where('status', '=', 'processing')
-        .returning('authorization_id')
+        .returningAll()
         .executeTakeFirst();
-      if (!challenge) return false;
-      await trx
-        .updateTable('acme_authorizations')
-        .set({ status: outcome.status, updated_at: now, ...(outcome.status === 'valid' ? { expires: outcome.authzExpires } : {}) })
-        .where('id', '=', challenge.authorization_id)
-        .where('status', '=', 'pending')
-        .execute();
-      return true;
+      if (!challenge) return undefined;
+      await trx.updateTable('acme_authorizations').set(authzSet).where('id', '=', challenge.authorization_id).where('status', '=', 'pending').execute();
+      return toChallenge(challenge);
     });
   }
 }

@@ -1,12 +1,14 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
+  SelectQueryNode,
   SqliteAdapter,
   SqliteDialect,
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
   type QueryCompiler,
-  type SqliteDialectConfig,
+  type QueryResult,
   type TransactionSettings,
 } from 'kysely';
 import { AsyncMutex } from './async-mutex.js';
@@ -23,17 +25,21 @@ import { AsyncMutex } from './async-mutex.js';
  *   would fail after the timeout. Serialising in-process costs nothing (one thread anyway);
  *   across processes SQLite's own locking and busy_timeout apply.
  * - DDL is transactional in SQLite, so migrations run in a transaction (Kysely assumes not).
+ * - Prepared statements are cached by SQL text: Kysely's driver prepares every query anew, which
+ *   costs about as much as running a small one. The SQL texts are the application's own queries,
+ *   a small set; the cache is bounded anyway (least recently used out).
  */
 export class SqliteFileDialect extends SqliteDialect {
   constructor(
-    config: SqliteDialectConfig,
+    private readonly database: BetterSqlite3.Database,
     private readonly fileMutex: AsyncMutex | undefined,
+    private readonly statementCacheSize = 500,
   ) {
-    super(config);
+    super({ database });
   }
 
   override createDriver(): Driver {
-    return new SqliteFileDriver(super.createDriver(), this.fileMutex);
+    return new SqliteFileDriver(super.createDriver(), this.fileMutex, new CachingSqliteConnection(this.database, this.statementCacheSize));
   }
 
   override createAdapter(): DialectAdapter {
@@ -47,26 +53,76 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/** The one connection of a better-sqlite3 handle, with prepared statements cached by SQL text. */
+export class CachingSqliteConnection implements DatabaseConnection {
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly maxStatements: number,
+  ) {}
+
+  /** Statements currently cached (tests). */
+  get cachedStatements(): number {
+    return this.statements.size;
+  }
+
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const stmt = this.statement(compiledQuery.sql);
+    const parameters = compiledQuery.parameters as unknown[];
+    if (stmt.reader) return Promise.resolve({ rows: stmt.all(parameters) as R[] });
+    const { changes, lastInsertRowid } = stmt.run(parameters);
+    return Promise.resolve({
+      numAffectedRows: changes !== undefined && changes !== null ? BigInt(changes) : undefined,
+      insertId: lastInsertRowid !== undefined && lastInsertRowid !== null ? BigInt(lastInsertRowid) : undefined,
+      rows: [],
+    });
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(compiledQuery.query)) throw new Error('Sqlite driver only supports streaming of select queries');
+    // A statement being iterated is busy: streams get their own, uncached.
+    const stmt = this.db.prepare(compiledQuery.sql);
+    for (const row of stmt.iterate(compiledQuery.parameters as unknown[])) yield { rows: [row as R] };
+  }
+
+  private statement(sql: string): BetterSqlite3.Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt) {
+      // Most recently used last, so the first key is the one to evict.
+      this.statements.delete(sql);
+    } else {
+      stmt = this.db.prepare(sql);
+      if (this.statements.size >= this.maxStatements) this.statements.delete(this.statements.keys().next().value as string);
+    }
+    this.statements.set(sql, stmt);
+    return stmt;
+  }
+}
+
 class SqliteFileDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly fileMutex: AsyncMutex | undefined,
+    private readonly connection: CachingSqliteConnection,
   ) {}
 
   init(): Promise<void> {
     return this.inner.init();
   }
 
+  /** Kysely's driver serialises the single connection; ours then serialises the file (see above). */
   async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await this.inner.acquireConnection();
-    if (!this.fileMutex) return connection;
-    try {
-      await this.fileMutex.lock();
-    } catch (e) {
-      await this.inner.releaseConnection(connection);
-      throw e;
+    const inner = await this.inner.acquireConnection();
+    if (this.fileMutex) {
+      try {
+        await this.fileMutex.lock();
+      } catch (e) {
+        await this.inner.releaseConnection(inner);
+        throw e;
+      }
     }
-    return connection;
+    return this.connection;
   }
 
   async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
@@ -96,6 +152,7 @@ class SqliteFileDriver implements Driver {
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {
     this.fileMutex?.unlock();
+    // Kysely's SqliteDriver ignores the argument and unlocks its single connection.
     await this.inner.releaseConnection(connection);
   }
 

@@ -1,0 +1,147 @@
+import { withDatabases } from '../../../../test/support/databases.js';
+import { migrateToLatest, openDatabase, type StoreDatabase } from '../index.js';
+import { AcmeAccountRepository } from './accounts.repository.js';
+import { AcmeOrderRepository, type NewAcmeAuthorization } from './orders.repository.js';
+
+const databases = await withDatabases();
+
+describe.each(databases)('ACME order repository on $name', ({ open }) => {
+  let db: StoreDatabase;
+  let cleanup: () => Promise<void>;
+  let sut: AcmeOrderRepository;
+  let seq = 0;
+  const id = (p: string) => `${p}${++seq}`;
+  const later = '2099-01-01T00:00:00.000Z';
+
+  beforeAll(async () => {
+    const opened = await open();
+    cleanup = opened.cleanup;
+    db = openDatabase(opened.url);
+    await migrateToLatest(db);
+    sut = new AcmeOrderRepository(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await cleanup?.();
+  });
+
+  async function account(): Promise<{ id: string; thumbprint: string }> {
+    const a = { id: id('acct'), thumbprint: id('thumb') };
+    await new AcmeAccountRepository(db).create({
+      id: a.id,
+      jwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
+      jwkThumbprint: a.thumbprint,
+      contact: [],
+      termsOfServiceAgreed: true,
+      eabKid: null,
+    });
+    return a;
+  }
+
+  const newAuthz = (value: string): NewAcmeAuthorization => ({
+    id: id('authz'),
+    identifier: { type: 'dns', value },
+    wildcard: false,
+    expires: later,
+    challenges: [
+      { id: id('ch'), type: 'http-01', token: id('tok') },
+      { id: id('ch'), type: 'dns-01', token: id('tok') },
+    ],
+  });
+
+  async function order(accountId: string, authorizations: (string | NewAcmeAuthorization)[]) {
+    return sut.create({
+      id: id('order'),
+      accountId,
+      identifiers: authorizations.map((_, i) => ({ type: 'dns', value: `n${i}.example.test` })),
+      profile: null,
+      expires: later,
+      replaces: null,
+      authorizations,
+    });
+  }
+
+  it('creates an order with new and reused authorizations, their challenges and the links, atomically', async () => {
+    const acct = await account();
+    const first = newAuthz('a.example.test');
+    await order(acct.id, [first]);
+    const second = newAuthz('b.example.test');
+    const created = await order(acct.id, [first.id, second]);
+    expect(created.authorizationIds).toEqual([first.id, second.id]);
+    expect(await sut.getOrder(created.id)).toEqual(created);
+    const authzs = await sut.getAuthorizations(created.authorizationIds);
+    expect(authzs.map((a) => [a.identifier.value, a.status, a.challenges.length])).toEqual([
+      ['a.example.test', 'pending', 2],
+      ['b.example.test', 'pending', 2],
+    ]);
+    // Only reused authorizations: no new rows.
+    const reusedOnly = await order(acct.id, [first.id, second.id]);
+    expect((await sut.getOrder(reusedOnly.id))?.authorizationIds).toEqual([first.id, second.id]);
+  });
+
+  it('creates nothing when any part fails (duplicate challenge id)', async () => {
+    const acct = await account();
+    const a = newAuthz('c.example.test');
+    await order(acct.id, [a]);
+    const clash = newAuthz('d.example.test');
+    clash.challenges[0]!.id = a.challenges[0]!.id;
+    const orderId = id('order');
+    await expect(
+      sut.create({
+        id: orderId,
+        accountId: acct.id,
+        identifiers: [{ type: 'dns', value: 'd.example.test' }],
+        profile: null,
+        expires: later,
+        replaces: null,
+        authorizations: [clash],
+      }),
+      // Not toThrow(): better-sqlite3's native addon keeps the SqliteError class of the first test
+      // file that loaded it in this Jest worker, an Error of another realm.
+    ).rejects.toHaveProperty('message', expect.stringMatching(/unique/i));
+    expect(await sut.getOrder(orderId)).toBeUndefined();
+    expect(await sut.getAuthorization(clash.id)).toBeUndefined();
+  });
+
+  it('reads the validation target: authorization, challenges and the account thumbprint in one', async () => {
+    const acct = await account();
+    const a = newAuthz('e.example.test');
+    await order(acct.id, [a]);
+    const target = await sut.getValidationTarget(a.challenges[1]!.id);
+    expect(target?.accountThumbprint).toBe(acct.thumbprint);
+    expect(target?.authorization.id).toBe(a.id);
+    expect(target?.authorization.challenges.map((c) => c.type).sort()).toEqual(['dns-01', 'http-01']);
+    expect(await sut.getValidationTarget('no-such-challenge')).toBeUndefined();
+  });
+
+  it('records a validation once (compare-and-set) and returns the challenge as recorded', async () => {
+    const acct = await account();
+    const a = newAuthz('f.example.test');
+    await order(acct.id, [a]);
+    const challengeId = a.challenges[0]!.id;
+    expect(await sut.recordChallengeOutcome(challengeId, { status: 'valid', authzExpires: later })).toBeUndefined(); // still pending
+    expect(await sut.startChallenge(challengeId)).toBe(true);
+    const recorded = await sut.recordChallengeOutcome(challengeId, { status: 'valid', authzExpires: '2098-01-01T00:00:00.000Z' });
+    expect(recorded).toMatchObject({ id: challengeId, authorizationId: a.id, status: 'valid', error: null, validated: expect.any(String) });
+    expect(await sut.getChallenge(challengeId)).toEqual(recorded);
+    expect(await sut.getAuthorization(a.id)).toMatchObject({ status: 'valid', expires: '2098-01-01T00:00:00.000Z' });
+    // A second outcome (another replica) changes nothing.
+    expect(await sut.completeChallenge(challengeId, { status: 'invalid', error: { type: 'x', detail: 'y', status: 403 } })).toBe(false);
+    expect((await sut.getChallenge(challengeId))?.status).toBe('valid');
+  });
+
+  it('records an invalid outcome with its problem, and leaves a non-pending authorization alone', async () => {
+    const acct = await account();
+    const a = newAuthz('g.example.test');
+    await order(acct.id, [a]);
+    const [c1, c2] = a.challenges.map((c) => c.id) as [string, string];
+    await sut.startChallenge(c1);
+    await sut.startChallenge(c2);
+    const problem = { type: 'urn:ietf:params:acme:error:unauthorized', detail: 'nope', status: 403 };
+    expect(await sut.recordChallengeOutcome(c1, { status: 'invalid', error: problem })).toMatchObject({ status: 'invalid', error: problem, validated: null });
+    expect((await sut.getAuthorization(a.id))?.status).toBe('invalid');
+    // The authorization is final already: the second challenge is recorded, the authorization stays invalid.
+    expect(await sut.completeChallenge(c2, { status: 'valid', authzExpires: later })).toBe(true);
+    expect((await sut.getAuthorization(a.id))?.status).toBe('invalid');
+  });
+});
