@@ -58,9 +58,9 @@ eg_stop_started() {
 EG_PEERS=(
   smbd:samba smbclient:smbclient tshark:tshark /usr/share/doc/python3-impacket:python3-impacket
   /usr/sbin/krb5kdc:krb5-kdc /usr/sbin/kadmin.local:krb5-admin-server kinit:krb5-user
-  /usr/sbin/samba:samba-ad-dc winbindd:winbind socat:socat docker-compose:docker-compose
+  /usr/sbin/samba:samba-ad-dc /usr/share/samba/setup/ad-schema:samba-ad-provision winbindd:winbind socat:socat docker-compose:docker-compose
   certbot:certbot lego:lego pebble-challtestsrv:pebble getcert:certmonger scepclient:scep
-  kubectl:kubernetes-client   curl:curl /usr/lib/python3/dist-packages/requests_ntlm:python3-requests-ntlm
+  kubectl:kubernetes-client curl:curl /usr/lib/python3/dist-packages/requests_ntlm:python3-requests-ntlm
 )
 
 eg_install_peers() {
