@@ -44,14 +44,8 @@ const OPERATOR_SECRETS: Record<string, Record<string, string>> = {
     'redis-address': 'redis.corp.example.com:6379',
     'redis-password': 's3cret',
   },
-  'enrollgate-scep': { 'challenge-password': 'challenge', 'admin-password': 'admin' },
-  'enrollgate-scep-ra': {
-    'signing.cert.pem': 'PEM',
-    'signing.key.pem': 'PEM',
-    'encryption.cert.pem': 'PEM',
-    'encryption.key.pem': 'PEM',
-    'chain.pem': 'PEM',
-  },
+  // ra-key-encryption-key: base64 of 32 bytes (openssl rand -base64 32)
+  'enrollgate-scep': { 'challenge-password': 'challenge', 'admin-password': 'admin', 'ra-key-encryption-key': Buffer.alloc(32, 0x5a).toString('base64') },
   'enrollgate-wcce-keytab': { keytab: 'KEYTAB' },
 };
 
@@ -297,15 +291,21 @@ describeK8s('deploy/k8s', () => {
       expect(mainContainer(deployment(objs(), 'redis')).args?.join(' ')).toContain('--maxmemory-policy noeviction');
     });
 
-    it('runs one scep-api that enrolls its RA certificates into a writable volume', () => {
+    it('runs two scep-api replicas that enroll their RA certificates once, into the shared database (key from enrollgate-scep)', () => {
       const d = deployment(objs(), 'scep-api');
       const env = containerEnv(objs(), d, mainContainer(d), join(tmp, 'dev-scep'), []);
-      expect(d.spec.replicas).toBe(1);
-      expect(find(objs(), 'HorizontalPodAutoscaler', 'scep-api')?.spec.maxReplicas).toBe(1);
+      expect(d.spec.replicas).toBe(2);
+      expect(find(objs(), 'HorizontalPodAutoscaler', 'scep-api')?.spec.minReplicas).toBe(2);
       const config = loadConfig('scep-api', scepConfigSchema, env);
       expect(config.SCEP_RA_MODE).toBe('enroll');
-      const mount = mainContainer(d).volumeMounts?.find((m) => m.mountPath === config.SCEP_RA_DIR);
-      expect(podSpec(d).volumes?.find((v) => v.name === mount?.name)?.emptyDir).toBeDefined();
+      expect(config.SCEP_RA_STORE).toBe('database');
+      expect(Buffer.from(config.SCEP_RA_KEY_ENCRYPTION_KEY!.reveal(), 'base64')).toHaveLength(32);
+      const keyFile = mainContainer(d).env?.find((e) => e.name === 'SCEP_RA_KEY_ENCRYPTION_KEY_FILE')?.value ?? '';
+      const mount = mainContainer(d).volumeMounts?.find((m) => keyFile.startsWith(`${m.mountPath}/`));
+      expect(podSpec(d).volumes?.find((v) => v.name === mount?.name)?.secret?.secretName).toMatch(/^enrollgate-scep(-|$)/);
+      // nothing of the files mode is left: no RA Secret, no RA files
+      expect(podSpec(d).volumes?.map((v) => v.secret?.secretName ?? '')).not.toContainEqual(expect.stringMatching(/scep-ra/));
+      expect(Object.keys(env).filter((k) => /^SCEP_(RA_(SIGNING|ENCRYPTION)_|CA_CHAIN_)/.test(k))).toEqual([]);
     });
   });
 

@@ -40,4 +40,20 @@ describe(loadScepConfig.name, () => {
     const out = problems({ SCEP_PROFILES_FILE: file('p.yaml', 'profiles:\n  x:\n    allowedDnsSuffixes: [".example.com"]\n') });
     expect(out.join('\n')).toContain('allowed_domainlist in SCEP_POLICY_FILE');
   });
+
+  it('SCEP_RA_STORE=database needs SCEP_RA_KEY_ENCRYPTION_KEY (or its _FILE): base64 of 32 bytes, never echoed', () => {
+    expect(loadScepConfig({}).SCEP_RA_STORE).toBe('dir');
+    expect(problems({ SCEP_RA_STORE: 'database' })).toEqual([
+      'SCEP_RA_KEY_ENCRYPTION_KEY: missing; required with SCEP_RA_STORE=database (base64 of 32 random bytes)',
+    ]);
+    const short = Buffer.alloc(16, 7).toString('base64');
+    const out = problems({ SCEP_RA_STORE: 'database', SCEP_RA_KEY_ENCRYPTION_KEY: short });
+    expect(out).toEqual(['SCEP_RA_KEY_ENCRYPTION_KEY: expected base64 of exactly 32 bytes (e.g. openssl rand -base64 32)']);
+    expect(out.join()).not.toContain(short);
+    const key = Buffer.alloc(32, 9).toString('base64');
+    const config = loadScepConfig({ SCEP_RA_STORE: 'database', SCEP_RA_KEY_ENCRYPTION_KEY_FILE: file('kek', `${key}\n`) });
+    expect(config.SCEP_RA_KEY_ENCRYPTION_KEY?.reveal()).toBe(key);
+    expect(JSON.stringify(config)).not.toContain(key);
+    expect(problems({ SCEP_RA_STORE: 'nfs' })[0]).toMatch(/^SCEP_RA_STORE: /);
+  });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { frontendConfigShape } from '@enrollgate/enrollment';
 import { ConfigError, booleanString, listenAddress, loadConfig, optionalSecret, positiveInt, type Env } from '@enrollgate/platform';
+import { RaKeyCipher } from '@enrollgate/store';
 import { NAMED_CURVES, PolicyConfigError, loadPolicyConfigFile, parsePolicyConfig, type PolicyConfig } from '@enrollgate/policy';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
@@ -86,7 +87,18 @@ export const scepConfigSchema = z
     // RA certificates
     /** enroll: RA keys made here and certificates enrolled from the CA through the queue (as NDES does); files: given */
     SCEP_RA_MODE: z.enum(['enroll', 'files']).default('enroll'),
+    /**
+     * where enroll mode keeps the RA identities: dir (SCEP_RA_DIR, one replica) or database (shared
+     * by every replica: one enrolls or renews, all serve the same certificates)
+     */
+    SCEP_RA_STORE: z.enum(['dir', 'database']).default('dir'),
     SCEP_RA_DIR: z.string().default('.enrollgate/scep-ra'),
+    /** base64 of 32 bytes: AES-256-GCM key sealing the RA private keys in the database (SCEP_RA_STORE=database) */
+    SCEP_RA_KEY_ENCRYPTION_KEY: optionalSecret(),
+    /** seconds between re-reads of the shared RA store (new identities another replica enrolled) */
+    SCEP_RA_STORE_REFRESH_SECONDS: positiveInt(60),
+    /** a request encrypted to a certificate not known here re-reads the store at once, at most once per this many seconds */
+    SCEP_RA_STORE_RECHECK_SECONDS: positiveInt(10),
     SCEP_RA_NAME: z.string().min(1).default('enrollgate'),
     SCEP_RA_SIGNING_TEMPLATE: TEMPLATE.default('EnrollmentAgentOffline'),
     SCEP_RA_ENCRYPTION_TEMPLATE: TEMPLATE.default('CEPEncryption'),
@@ -115,6 +127,16 @@ export const scepConfigSchema = z
       for (const key of ['SCEP_RA_SIGNING_CERT_FILE', 'SCEP_RA_SIGNING_KEY_FILE', 'SCEP_CA_CHAIN_FILE'] as const) {
         if (!cfg[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'missing; required with SCEP_RA_MODE=files' });
       }
+    }
+    if (cfg.SCEP_RA_MODE === 'enroll' && cfg.SCEP_RA_STORE === 'database') {
+      if (!cfg.SCEP_RA_KEY_ENCRYPTION_KEY)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SCEP_RA_KEY_ENCRYPTION_KEY'],
+          message: 'missing; required with SCEP_RA_STORE=database (base64 of 32 random bytes)',
+        });
+      else if (!RaKeyCipher.fromBase64(cfg.SCEP_RA_KEY_ENCRYPTION_KEY.reveal()))
+        ctx.addIssue({ code: 'custom', path: ['SCEP_RA_KEY_ENCRYPTION_KEY'], message: 'expected base64 of exactly 32 bytes (e.g. openssl rand -base64 32)' });
     }
     if ((cfg.SCEP_ADMIN_USER === undefined) !== (cfg.SCEP_ADMIN_PASSWORD === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['SCEP_ADMIN_PASSWORD'], message: 'SCEP_ADMIN_USER and SCEP_ADMIN_PASSWORD go together' });

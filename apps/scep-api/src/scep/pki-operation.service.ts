@@ -110,7 +110,15 @@ export class PkiOperationService {
       if (scep.isScepError(e)) return failure(scep.FailInfo.badMessageCheck, e.message);
       throw e;
     }
-    const opened = scep.openPkiEnvelope(message, this.ra.decryptionIdentities(), { allowSingleDes: this.config.SCEP_ALLOW_SINGLE_DES });
+    const open = () => scep.openPkiEnvelope(message, this.ra.decryptionIdentities(), { allowSingleDes: this.config.SCEP_ALLOW_SINGLE_DES });
+    let opened: ReturnType<typeof open>;
+    try {
+      opened = open();
+    } catch (e) {
+      // encrypted to an RA certificate another replica enrolled since this one last read the shared store
+      if (!scep.isScepError(e, 'NOT_RECIPIENT') || !(await this.ra.recheckStore())) throw e;
+      opened = open();
+    }
     const requestKey = this.requestKey(profile, message);
     const answer = await this.dispatch(message, opened.content, profile, requestKey, remoteAddress);
     return { ...answer, cipher: opened.cipher };

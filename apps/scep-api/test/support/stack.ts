@@ -1,6 +1,8 @@
 /**
  * The real thing for interop tests: adcs-sim, wcce-worker and scep-api as processes from the built
  * dist, on loopback ports, real Redis and a SQLite file. Stops only the processes it started.
+ * The pieces are exported for integration tests that bring their own scep-api (startWcceWorker
+ * in front of a simulator from test/support/adcs-sim.ts; runScepApiToExit for start-up failures).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,83 @@ import { migrateToLatest, openDatabase } from '@enrollgate/store';
 
 const root = resolve(import.meta.dirname, '../../../..');
 const dist = (app: string) => join(root, 'apps', app, 'dist', 'main.js');
+
+export function builtAppsAvailable(apps: string[]): boolean {
+  return apps.every((app) => existsSync(dist(app)));
+}
+
+/** A built app as a child process (only PATH inherited), its output collected in `out`. */
+function spawnApp(app: string, args: string[], env: Record<string, string>, out: string[]): ChildProcess {
+  const child = spawn(process.execPath, [dist(app), ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
+  child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
+  return child;
+}
+
+export interface WcceWorkerProcess {
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** The built wcce-worker on the queues under `prefix`, enrolling from the simulator at 127.0.0.1:`smbPort` (NTLM). */
+export async function startWcceWorker(options: {
+  redisUrl: string;
+  prefix: string;
+  smbPort: number;
+  caName: string;
+  domain: string;
+  user: string;
+  password: string;
+  caBundle: string;
+}): Promise<WcceWorkerProcess> {
+  const logs: string[] = [];
+  const port = await freePort();
+  const child = spawnApp(
+    'wcce-worker',
+    [],
+    {
+      REDIS_URL: options.redisUrl,
+      QUEUE_PREFIX: options.prefix,
+      LOG_LEVEL: 'warn',
+      WORKER_LISTEN: `127.0.0.1:${port}`,
+      WCCE_HOST: `127.0.0.1:${options.smbPort}`,
+      WCCE_CA_NAME: options.caName,
+      WCCE_TARGET_DOMAIN: options.domain,
+      WCCE_USER: options.user,
+      WCCE_PASSWORD: options.password,
+      WCCE_CA_BUNDLE: options.caBundle,
+      PENDING_POLL_INITIAL_SECONDS: '1',
+      PENDING_POLL_MAX_SECONDS: '2',
+    },
+    logs,
+  );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitFor(`http://127.0.0.1:${port}/readyz`, 'wcce-worker', () => logs.join(''));
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { logs, stop };
+}
+
+/** Runs the built scep-api with `env` until it exits (a start-up that must fail); killed after `timeoutMs`. */
+export function runScepApiToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
+  const out: string[] = [];
+  const child = spawnApp('scep-api', [], env, out);
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((done) =>
+    child.once('exit', (code) => {
+      clearTimeout(killer);
+      done({ code, output: out.join('') });
+    }),
+  );
+}
 
 export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -59,17 +138,12 @@ export async function startScepStack(options: { env?: Record<string, string>; pr
   const children: ChildProcess[] = [];
   const logs: Record<string, string[]> = {};
   const run = (name: string, args: string[], env: Record<string, string>) => {
-    const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: string[] = (logs[name] = []);
-    child.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
-    child.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
-    children.push(child);
+    children.push(spawnApp(name, args, env, (logs[name] = [])));
   };
   const password = 'Sim-Passw0rd!';
   run(
     'adcs-sim',
     [
-      dist('adcs-sim'),
       '--listen',
       `127.0.0.1:${smb}`,
       '--admin-listen',
@@ -95,7 +169,7 @@ export async function startScepStack(options: { env?: Record<string, string>; pr
   try {
     await waitFor(`http://127.0.0.1:${admin}/readyz`, 'adcs-sim', () => logs['adcs-sim']!.join(''));
     const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
-    run('wcce-worker', [dist('wcce-worker')], {
+    run('wcce-worker', [], {
       ...common,
       WORKER_LISTEN: `127.0.0.1:${workerPort}`,
       WCCE_HOST: `127.0.0.1:${smb}`,
@@ -107,7 +181,7 @@ export async function startScepStack(options: { env?: Record<string, string>; pr
       PENDING_POLL_INITIAL_SECONDS: '1',
       PENDING_POLL_MAX_SECONDS: '2',
     });
-    run('scep-api', [dist('scep-api')], {
+    run('scep-api', [], {
       ...common,
       SCEP_LISTEN: `127.0.0.1:${scepPort}`,
       DATABASE_URL: dbUrl,

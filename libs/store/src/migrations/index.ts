@@ -4,6 +4,7 @@ import { enrollments0001 } from './0001_enrollments.js';
 import { acme0002 } from './0002_acme.js';
 import { scep0003 } from './0003_scep.js';
 import { acmeOrderEnrollment0004 } from './0004_acme_order_enrollment.js';
+import { scepRaIdentities0005 } from './0005_scep_ra_identities.js';
 
 /**
  * The one migration list for both dialects, in code rather than scanned from a folder, so it
@@ -16,6 +17,7 @@ export function storeMigrations(dialect: DatabaseDialect): Record<string, Migrat
     '0002_acme': acme0002(),
     '0003_scep': scep0003(),
     '0004_acme_order_enrollment': acmeOrderEnrollment0004(),
+    '0005_scep_ra_identities': scepRaIdentities0005(),
   };
 }
 

@@ -27,7 +27,30 @@ export type ScepChallengesTable = {
   consumed_by: string | null;
 };
 
+/** Table of migration 0005_scep_ra_identities. */
+export type ScepRaIdentitiesTable = {
+  id: string;
+  usage: 'signing' | 'encryption';
+  generation: number;
+  status: 'pending' | 'issued';
+  request_key: string;
+  template: string;
+  /** DER PKCS#10, base64 */
+  csr: string;
+  /** PKCS#8 PEM sealed with AES-256-GCM (see RaKeyCipher) */
+  private_key: string;
+  certificate: string | null;
+  /** lower-case hex */
+  serial: string | null;
+  /** PEM, issuing CA first */
+  chain: string | null;
+  not_after: string | null;
+  created_at: string;
+  issued_at: string | null;
+};
+
 export type ScepSchema = {
   scep_transactions: ScepTransactionsTable;
   scep_challenges: ScepChallengesTable;
+  scep_ra_identities: ScepRaIdentitiesTable;
 };
