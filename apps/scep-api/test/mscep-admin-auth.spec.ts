@@ -6,20 +6,11 @@
  * Third-party NTLM clients (curl --ntlm, python requests-ntlm) are in scep.interop.spec.ts.
  */
 import { Agent, request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { bootFrontend } from '@enrollgate/enrollment';
-import { boundPort } from '@enrollgate/platform';
 import { NtlmInitiatorContext } from '@enrollgate/wcce';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { withDatabases } from '../../../test/support/databases.js';
-import { openTestRedis, type TestRedis } from '../../../test/support/redis.js';
 import { ChallengeService } from '../src/challenges/challenge.service.js';
 import { loadScepConfig } from '../src/config.js';
-import { RaService } from '../src/ra/ra.service.js';
-import { ScepModule, configureScep } from '../src/scep.module.js';
-import { FakeCaWorker } from './support/fake-ca-worker.js';
+import { startInProcessScep, type InProcessScep } from './support/in-process.js';
 
 const databases = await withDatabases();
 
@@ -31,72 +22,36 @@ interface Reply {
 }
 
 describe.each(databases)('mscep_admin authentication on $name', ({ open }) => {
-  let dir: string;
-  let cleanupDb: () => Promise<void>;
-  let redis: TestRedis;
-  let worker: FakeCaWorker;
-  let app: NestFastifyApplication;
-  let port: number;
+  let api: InProcessScep;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'eg-scep-admin-'));
-    const db = await open();
-    cleanupDb = db.cleanup;
-    const { migrateToLatest, openDatabase } = await import('@enrollgate/store');
-    const handle = openDatabase(db.url);
-    await migrateToLatest(handle);
-    await handle.close();
-    redis = await openTestRedis();
-    worker = await FakeCaWorker.start(redis.url, redis.prefix);
-    const config = loadScepConfig({
-      SCEP_LISTEN: '127.0.0.1:0',
-      REDIS_URL: redis.url,
-      DATABASE_URL: db.url,
-      QUEUE_PREFIX: redis.prefix,
-      LOG_LEVEL: 'error',
-      SCEP_RA_DIR: join(dir, 'ra'),
-      SCEP_ADMIN_USER: 'fleet',
-      SCEP_ADMIN_PASSWORD: 'Fl33t-Pa55!',
-    });
-    ({ app } = await bootFrontend({
-      app: 'scep-api',
-      protocol: 'scep',
-      config,
-      listen: config.SCEP_LISTEN,
-      imports: [ScepModule.forRoot(config)],
-      configure: (a) => configureScep(a, config),
-    }));
-    await app.get(RaService).whenReady(30_000);
-    port = boundPort(app);
+    api = await startInProcessScep({ open, dirPrefix: 'eg-scep-admin-', admin: { user: 'fleet', password: 'Fl33t-Pa55!' }, caPath: false });
   });
-  afterAll(async () => {
-    await app?.close();
-    await worker?.close();
-    await redis?.cleanup();
-    await cleanupDb?.();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => api?.close());
 
   const get = (agent: Agent, authorization?: string): Promise<Reply> =>
     new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/certsrv/mscep_admin/', agent, headers: authorization ? { authorization } : {} }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          // one header line per scheme, as IIS sends them (res.headers would join them)
-          const wwwAuthenticate = res.rawHeaders.filter((_v, i, all) => i % 2 === 1 && all[i - 1]!.toLowerCase() === 'www-authenticate');
-          resolve({
-            status: res.statusCode ?? 0,
-            wwwAuthenticate,
-            body: Buffer.concat(chunks),
-            localPort: req.socket?.localPort ?? -1,
+      const req = request(
+        { host: '127.0.0.1', port: api.port, path: '/certsrv/mscep_admin/', agent, headers: authorization ? { authorization } : {} },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            // one header line per scheme, as IIS sends them (res.headers would join them)
+            const wwwAuthenticate = res.rawHeaders.filter((_v, i, all) => i % 2 === 1 && all[i - 1]!.toLowerCase() === 'www-authenticate');
+            resolve({
+              status: res.statusCode ?? 0,
+              wwwAuthenticate,
+              body: Buffer.concat(chunks),
+              localPort: req.socket?.localPort ?? -1,
+            });
           });
-        });
-      });
+        },
+      );
       req.on('error', reject);
       req.end();
     });
-  const openChallenges = () => app.get(ChallengeService).repository.countOpen();
+  const openChallenges = () => api.app.get(ChallengeService).repository.countOpen();
   const pageChallenge = (body: Buffer) => /The enrollment challenge password is: <B> (\S*)/.exec(body.subarray(2).toString('utf16le'))?.[1];
 
   /** NEGOTIATE → CHALLENGE → AUTHENTICATE, each on `agents[i]` (one agent = one keep-alive socket). */

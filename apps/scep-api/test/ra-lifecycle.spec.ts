@@ -7,86 +7,48 @@
  * configured next CA: advertised, and its SignedData verified by `openssl cms -verify`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bootFrontend } from '@enrollgate/enrollment';
-import { boundPort } from '@enrollgate/platform';
 import { createRootCa, encodePem, parseCertificate, readPkcs7Certificates, scep, type CertificateAuthority } from '@enrollgate/pki';
-import { migrateToLatest, openDatabase } from '@enrollgate/store';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { withDatabases } from '../../../test/support/databases.js';
-import { openTestRedis, type TestRedis } from '../../../test/support/redis.js';
-import { loadScepConfig } from '../src/config.js';
 import { RaService } from '../src/ra/ra.service.js';
-import { ScepModule, configureScep } from '../src/scep.module.js';
-import { FakeCaWorker } from './support/fake-ca-worker.js';
-import { TestScepClient } from './support/scep-client.js';
+import { startInProcessScep, type InProcessScep } from './support/in-process.js';
 
 const databases = await withDatabases();
 const DAY_MS = 86_400_000;
 
 describe.each(databases)('RA certificates and CA rollover on $name', ({ open }) => {
-  let dir: string;
-  let cleanupDb: () => Promise<void>;
-  let redis: TestRedis;
-  let worker: FakeCaWorker;
-  let app: NestFastifyApplication;
-  let base: string;
+  let api: InProcessScep;
   let nextCa: CertificateAuthority;
   let offsetMs = 0;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'eg-scep-ra-'));
-    const db = await open();
-    cleanupDb = db.cleanup;
-    const handle = openDatabase(db.url);
-    await migrateToLatest(handle);
-    await handle.close();
-    redis = await openTestRedis();
-    worker = await FakeCaWorker.start(redis.url, redis.prefix);
     nextCa = await createRootCa({ subject: 'CN=Fake SCEP Test CA G2' });
-    await writeFile(join(dir, 'next-ca.pem'), encodePem('CERTIFICATE', nextCa.certificate.der));
-    const config = loadScepConfig({
-      SCEP_LISTEN: '127.0.0.1:0',
-      REDIS_URL: redis.url,
-      DATABASE_URL: db.url,
-      QUEUE_PREFIX: redis.prefix,
-      LOG_LEVEL: 'error',
-      SCEP_RA_DIR: join(dir, 'ra'),
-      SCEP_RA_RENEW_BEFORE_DAYS: '7',
-      SCEP_CHALLENGE_PASSWORD: 'static-secret',
-      SCEP_NEXT_CA_CHAIN_FILE: join(dir, 'next-ca.pem'),
-      SCEP_WAIT_SECONDS: '10',
+    api = await startInProcessScep({
+      open,
+      dirPrefix: 'eg-scep-ra-',
+      files: { 'next-ca.pem': encodePem('CERTIFICATE', nextCa.certificate.der) },
+      env: (dir) => ({
+        SCEP_RA_RENEW_BEFORE_DAYS: '7',
+        SCEP_CHALLENGE_PASSWORD: 'static-secret',
+        SCEP_NEXT_CA_CHAIN_FILE: join(dir, 'next-ca.pem'),
+        SCEP_WAIT_SECONDS: '10',
+      }),
+      clock: () => Date.now() + offsetMs,
+      caPath: false,
     });
-    ({ app } = await bootFrontend({
-      app: 'scep-api',
-      protocol: 'scep',
-      config,
-      listen: config.SCEP_LISTEN,
-      imports: [ScepModule.forRoot(config, { clock: () => Date.now() + offsetMs })],
-      configure: (a) => configureScep(a, config),
-    }));
-    await app.get(RaService).whenReady(30_000);
-    base = `http://127.0.0.1:${boundPort(app)}`;
   });
-  afterAll(async () => {
-    await app?.close();
-    await worker?.close();
-    await redis?.cleanup();
-    await cleanupDb?.();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => api?.close());
 
-  const raJobs = () => worker.jobs.filter((j) => j.requestKey.startsWith('ra-')).map((j) => j.template);
+  const raJobs = () => api.worker.jobs.filter((j) => j.requestKey.startsWith('ra-')).map((j) => j.template);
   const expiryGauge = async (usage: string): Promise<number> => {
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(`${api.base}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith('enrollgate_scep_ra_certificate_expiry_timestamp_seconds{') && l.includes(`usage="${usage}"`));
     return Number(line?.split(' ').pop());
   };
 
   it('renews both RA certificates from the CA once within SCEP_RA_RENEW_BEFORE_DAYS of expiry; the gauge and GetCACert follow; the old encryption key still opens requests', async () => {
-    const client = new TestScepClient(`${base}/scep`);
+    const client = api.client('/scep');
     const before = await client.getCaCert();
     const [oldSigning, oldEncryption] = before.all;
     expect(raJobs().sort()).toEqual(['CEPEncryption', 'EnrollmentAgentOffline']);
@@ -96,12 +58,12 @@ describe.each(databases)('RA certificates and CA rollover on $name', ({ open }) 
 
     // 20 days on: 10 days left (issued for 30) → nothing to do
     offsetMs = 20 * DAY_MS;
-    await app.get(RaService).checkRenewal();
+    await api.app.get(RaService).checkRenewal();
     expect(raJobs()).toHaveLength(2);
 
     // 24 days on: 6 days left, inside the 7-day window → both enrolled again through the queue
     offsetMs = 24 * DAY_MS;
-    await app.get(RaService).checkRenewal();
+    await api.app.get(RaService).checkRenewal();
     expect(raJobs().sort()).toEqual(['CEPEncryption', 'CEPEncryption', 'EnrollmentAgentOffline', 'EnrollmentAgentOffline']);
     const after = await client.getCaCert();
     const [newSigning, newEncryption] = after.all;
@@ -112,7 +74,7 @@ describe.each(databases)('RA certificates and CA rollover on $name', ({ open }) 
     expect(await expiryGauge('signing')).toBe(Math.floor(newSigning!.notAfter.getTime() / 1000));
     expect(await expiryGauge('encryption')).toBe(Math.floor(newEncryption!.notAfter.getTime() / 1000));
     // stored for the next start
-    expect(parseCertificate(await readFile(join(dir, 'ra', 'signing.cert.pem'), 'utf8')).serialNumber).toBe(newSigning!.serialNumber);
+    expect(parseCertificate(await readFile(join(api.dir, 'ra', 'signing.cert.pem'), 'utf8')).serialNumber).toBe(newSigning!.serialNumber);
 
     // the early request still opens (previous encryption key kept); the reply is signed by the new RA signing certificate
     const rep = client.read(new Uint8Array(await (await client.post(early)).arrayBuffer()));
@@ -122,20 +84,33 @@ describe.each(databases)('RA certificates and CA rollover on $name', ({ open }) 
   });
 
   it('GetNextCACert: advertised while a next CA is configured; a SignedData from the RA signing key over the next CA certificate (openssl cms -verify)', async () => {
-    const caps = (await (await fetch(`${base}/scep?operation=GetCACaps`)).text()).split('\n');
+    const caps = (await (await fetch(`${api.base}/scep?operation=GetCACaps`)).text()).split('\n');
     expect(caps).toContain('GetNextCACert');
-    const r = await fetch(`${base}/certsrv/mscep/mscep.dll/pkiclient.exe?operation=GetNextCACert&message=default`);
+    const r = await fetch(`${api.base}/certsrv/mscep/mscep.dll/pkiclient.exe?operation=GetNextCACert&message=default`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('application/x-x509-next-ca-cert');
-    await writeFile(join(dir, 'next.p7'), Buffer.from(await r.arrayBuffer()));
-    await writeFile(join(dir, 'ca.pem'), encodePem('CERTIFICATE', worker.ca.certificate.der));
+    await writeFile(join(api.dir, 'next.p7'), Buffer.from(await r.arrayBuffer()));
+    await writeFile(join(api.dir, 'ca.pem'), encodePem('CERTIFICATE', api.worker.ca.certificate.der));
     const v = spawnSync(
       'openssl',
-      ['cms', '-verify', '-inform', 'DER', '-in', join(dir, 'next.p7'), '-CAfile', join(dir, 'ca.pem'), '-purpose', 'any', '-out', join(dir, 'content.der')],
+      [
+        'cms',
+        '-verify',
+        '-inform',
+        'DER',
+        '-in',
+        join(api.dir, 'next.p7'),
+        '-CAfile',
+        join(api.dir, 'ca.pem'),
+        '-purpose',
+        'any',
+        '-out',
+        join(api.dir, 'content.der'),
+      ],
       { encoding: 'utf8' },
     );
     expect(v.stderr).toContain('Verification successful');
-    const inner = readPkcs7Certificates(new Uint8Array(await readFile(join(dir, 'content.der'))));
+    const inner = readPkcs7Certificates(new Uint8Array(await readFile(join(api.dir, 'content.der'))));
     expect(inner.map((c) => c.sha1Thumbprint)).toEqual([nextCa.certificate.sha1Thumbprint]);
   });
 });

@@ -11,17 +11,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootFrontend } from '@enrollgate/enrollment';
 import { boundPort } from '@enrollgate/platform';
 import { scep } from '@enrollgate/pki';
-import { migrateToLatest, openDatabase } from '@enrollgate/store';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CA_NAME, PASSWORD, USER, admin, startSim, type SimProcess } from '../../../test/support/adcs-sim.js';
 import { withDatabases } from '../../../test/support/databases.js';
 import { openTestRedis, type TestRedis } from '../../../test/support/redis.js';
-import { loadScepConfig } from '../src/config.js';
 import { RaService } from '../src/ra/ra.service.js';
-import { ScepModule, configureScep } from '../src/scep.module.js';
+import { bootScepApp, migrateTestDatabase } from './support/in-process.js';
 import { TestScepClient, type CaCerts } from './support/scep-client.js';
 import { runScepApiToExit, startWcceWorker, type WcceWorkerProcess } from './support/stack.js';
 
@@ -57,18 +54,7 @@ describe.each(databases)('RA identities in the shared database, two scep-api ins
     SCEP_WAIT_SECONDS: '20',
   });
 
-  const boot = async (n: number): Promise<NestFastifyApplication> => {
-    const config = loadScepConfig(env(n));
-    const { app } = await bootFrontend({
-      app: 'scep-api',
-      protocol: 'scep',
-      config,
-      listen: config.SCEP_LISTEN,
-      imports: [ScepModule.forRoot(config, { clock: () => Date.now() + offsetMs })],
-      configure: (a) => configureScep(a, config),
-    });
-    return app;
-  };
+  const boot = async (n: number): Promise<NestFastifyApplication> => (await bootScepApp(env(n), { clock: () => Date.now() + offsetMs })).app;
 
   const raRequestsAtCa = async (): Promise<string[]> => {
     const { body } = await admin<{ requests: { template?: string }[] }>(sim, 'GET', '/requests');
@@ -104,12 +90,9 @@ describe.each(databases)('RA identities in the shared database, two scep-api ins
       password: PASSWORD,
       caBundle: sim.caPem,
     });
-    const db = await open();
+    const db = await migrateTestDatabase(open);
     dbUrl = db.url;
     cleanupDb = db.cleanup;
-    const handle = openDatabase(db.url);
-    await migrateToLatest(handle);
-    await handle.close();
     // both at once: their start-up checks race for the same claims
     apps = await Promise.all([boot(0), boot(1)]);
     await Promise.all(apps.map((a) => a.get(RaService).whenReady(60_000)));

@@ -6,21 +6,10 @@
  * in the EnrollJob; a rejection is FAILURE badRequest and leaves a one-time challenge unused;
  * every decision is counted on the app's /metrics.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootFrontend } from '@enrollgate/enrollment';
-import { boundPort } from '@enrollgate/platform';
 import { parseCertificate, scep, type SanEntry } from '@enrollgate/pki';
-import { migrateToLatest, openDatabase } from '@enrollgate/store';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { withDatabases } from '../../../test/support/databases.js';
-import { openTestRedis, type TestRedis } from '../../../test/support/redis.js';
-import { loadScepConfig } from '../src/config.js';
-import { RaService } from '../src/ra/ra.service.js';
-import { ScepModule, configureScep } from '../src/scep.module.js';
-import { FakeCaWorker } from './support/fake-ca-worker.js';
-import { TestScepClient, type CaCerts } from './support/scep-client.js';
+import { startInProcessScep, type InProcessScep } from './support/in-process.js';
 
 const databases = await withDatabases();
 
@@ -35,72 +24,32 @@ key_policy:
 `;
 
 describe.each(databases)('SCEP_POLICY_FILE on $name', ({ open }) => {
-  let dir: string;
-  let cleanupDb: () => Promise<void>;
-  let redis: TestRedis;
-  let worker: FakeCaWorker;
-  let app: NestFastifyApplication;
-  let base: string;
-  let ca: CaCerts;
-  const admin = 'Basic ' + Buffer.from('fleet:fleet-pw').toString('base64');
+  let api: InProcessScep;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'eg-scep-policy-'));
-    const db = await open();
-    cleanupDb = db.cleanup;
-    const handle = openDatabase(db.url);
-    await migrateToLatest(handle);
-    await handle.close();
-    redis = await openTestRedis();
-    worker = await FakeCaWorker.start(redis.url, redis.prefix);
-    await writeFile(join(dir, 'policy.yaml'), POLICY);
-    await writeFile(join(dir, 'profiles.yaml'), 'profiles:\n  strong:\n    minRsaBits: 3072\n    template: StrongDevices\n');
-    const config = loadScepConfig({
-      SCEP_LISTEN: '127.0.0.1:0',
-      REDIS_URL: redis.url,
-      DATABASE_URL: db.url,
-      QUEUE_PREFIX: redis.prefix,
-      LOG_LEVEL: 'error',
-      SCEP_RA_DIR: join(dir, 'ra'),
-      SCEP_ADMIN_USER: 'fleet',
-      SCEP_ADMIN_PASSWORD: 'fleet-pw',
-      SCEP_PROFILES_FILE: join(dir, 'profiles.yaml'),
-      SCEP_POLICY_FILE: join(dir, 'policy.yaml'),
-      SCEP_TEMPLATE_GENERAL_PURPOSE: 'DeviceGeneral',
-      SCEP_WAIT_SECONDS: '10',
+    api = await startInProcessScep({
+      open,
+      dirPrefix: 'eg-scep-policy-',
+      files: { 'policy.yaml': POLICY, 'profiles.yaml': 'profiles:\n  strong:\n    minRsaBits: 3072\n    template: StrongDevices\n' },
+      admin: { user: 'fleet', password: 'fleet-pw' },
+      env: (dir) => ({
+        SCEP_PROFILES_FILE: join(dir, 'profiles.yaml'),
+        SCEP_POLICY_FILE: join(dir, 'policy.yaml'),
+        SCEP_TEMPLATE_GENERAL_PURPOSE: 'DeviceGeneral',
+        SCEP_WAIT_SECONDS: '10',
+      }),
+      caPath: '/scep',
     });
-    ({ app } = await bootFrontend({
-      app: 'scep-api',
-      protocol: 'scep',
-      config,
-      listen: config.SCEP_LISTEN,
-      imports: [ScepModule.forRoot(config)],
-      configure: (a) => configureScep(a, config),
-    }));
-    await app.get(RaService).whenReady(30_000);
-    base = `http://127.0.0.1:${boundPort(app)}`;
-    ca = await new TestScepClient(`${base}/scep`).getCaCert();
   });
-  afterAll(async () => {
-    await app?.close();
-    await worker?.close();
-    await redis?.cleanup();
-    await cleanupDb?.();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => api?.close());
 
-  const mintChallenge = async () => {
-    const r = await fetch(`${base}/api/scep/challenges`, { method: 'POST', headers: { authorization: admin, 'content-type': 'application/json' }, body: '{}' });
-    expect(r.status).toBe(201);
-    return ((await r.json()) as { challenge: string }).challenge;
-  };
   const enroll = async (subject: string, sans: SanEntry[] = [], challenge?: string, path = '/scep', modulusLength = 2048) => {
-    const c = new TestScepClient(`${base}${path}`, { modulusLength });
-    const rep = await c.pkcsReq(ca, await c.csr({ subject, sans, challenge: challenge ?? (await mintChallenge()) }));
-    return { rep, job: worker.jobs.find((j) => j.requestKey.endsWith(c.transactionId)) };
+    const c = api.client(path, { modulusLength });
+    const rep = await c.pkcsReq(api.ca, await c.csr({ subject, sans, challenge: challenge ?? (await api.mintChallenge()) }));
+    return { rep, job: api.worker.jobs.find((j) => j.requestKey.endsWith(c.transactionId)) };
   };
   const metric = async (decision: string, rule: string): Promise<number> => {
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(`${api.base}/metrics`)).text();
     const line = text
       .split('\n')
       .find((l) => l.startsWith('enrollgate_policy_decisions_total{') && l.includes(`decision="${decision}"`) && l.includes(`rule="${rule}"`));
@@ -135,7 +84,7 @@ describe.each(databases)('SCEP_POLICY_FILE on $name', ({ open }) => {
     '%s → FAILURE badRequest, the one-time challenge still unused',
     async (_n, subject, sans, rule, text) => {
       const before = await metric('reject', rule);
-      const challenge = await mintChallenge();
+      const challenge = await api.mintChallenge();
       const { rep, job } = await enroll(subject, sans, challenge);
       expect([rep.status, rep.failInfo]).toEqual(['FAILURE', scep.FailInfo.badRequest]);
       expect(rep.failInfoText).toContain(text);
