@@ -3,13 +3,13 @@
  * the client first connects to (as behind an ingress), and two replicas with two workers sharing
  * Redis and the database while one client's requests alternate between the replicas.
  */
-import { createServer, type Server } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCsr, certificatePem, createRootCa, exportPrivateKeyPem, generateKeyPair } from '@enrollgate/pki';
 import { withDatabases } from '../../../test/support/databases.js';
 import { AcmeServer } from '../src/acme/acme-server.js';
 import { AcmeTestClient, makeCsr } from './support/acme-test-client.js';
+import { startHttp01Responder, type Http01Responder } from './support/http01-responder.js';
 import { freePort, run, startInteropStack, verifyCertificate, type InteropStack } from './support/interop-stack.js';
 
 const databases = await withDatabases();
@@ -135,7 +135,7 @@ describe(`${AcmeServer.name} deployed`, () => {
   describe('as two replicas with two workers', () => {
     let stack: InteropStack;
     let httpPort: number;
-    let responder: Server;
+    let responder: Http01Responder | undefined;
     let sut: AcmeTestClient;
 
     beforeAll(async () => {
@@ -149,11 +149,10 @@ describe(`${AcmeServer.name} deployed`, () => {
       sut = new AcmeTestClient(stack.replicas[0]!.directoryUrl, stack.publicBase);
       sut.origins = stack.replicas.map((r) => `http://127.0.0.1:${r.port}`);
       await sut.init();
-      responder = createServer((req, res) => res.writeHead(200).end(sut.keyAuthorization((req.url ?? '').split('/').pop() ?? '')));
-      await new Promise<void>((resolve) => responder.listen(httpPort, '127.0.0.1', resolve));
+      responder = await startHttp01Responder(httpPort, (token) => sut.keyAuthorization(token));
     }, TIMEOUT);
     afterAll(async () => {
-      await new Promise<void>((resolve) => responder?.close(() => resolve()) ?? resolve());
+      await responder?.close();
       await stack?.close();
     }, TIMEOUT);
 

@@ -3,13 +3,13 @@
  * all started from the built dist. Each certificate verifies with `openssl verify` against the
  * simulator's CA and carries exactly the ordered names.
  */
-import { createServer, type Server } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import acme from 'acme-client';
 import { withDatabases } from '../../../test/support/databases.js';
 import { AcmeServer } from '../src/acme/acme-server.js';
 import { AcmeTestClient, makeCsr } from './support/acme-test-client.js';
+import { startHttp01Responder, type Http01Responder } from './support/http01-responder.js';
 import { EAB_HMAC, EAB_KID, ROOT, freePort, run, startInteropStack, verifyCertificate, type InteropStack } from './support/interop-stack.js';
 
 const databases = await withDatabases();
@@ -107,16 +107,12 @@ describe(`${AcmeServer.name} with third-party clients`, () => {
   );
 
   describe('npm acme-client', () => {
-    let server: Server;
+    let responder: Http01Responder;
     const tokens = new Map<string, string>();
     beforeAll(async () => {
-      server = createServer((req, res) => {
-        const value = tokens.get((req.url ?? '').split('/').pop() ?? '');
-        res.writeHead(value ? 200 : 404).end(value ?? '');
-      });
-      await new Promise<void>((resolve) => server.listen(httpPort, '127.0.0.1', resolve));
+      responder = await startHttp01Responder(httpPort, (token) => tokens.get(token));
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    afterAll(() => responder.close());
 
     it.each([
       ['without EAB', 'acmejs.test', undefined],
@@ -160,15 +156,14 @@ describe(`${AcmeServer.name} with third-party clients`, () => {
       await client.newAccount();
       const order = await client.newOrder([{ type: 'dns', value: 'approval.test' }], { profile: 'approval' });
       expect(order.body['profile']).toBe('approval');
-      const responder = createServer((req, res) => res.writeHead(200).end(client.keyAuthorization((req.url ?? '').split('/').pop() ?? '')));
-      await new Promise<void>((resolve) => responder.listen(httpPort, '127.0.0.1', resolve));
+      const responder = await startHttp01Responder(httpPort, (token) => client.keyAuthorization(token));
       try {
         const authzUrl = (order.body['authorizations'] as string[])[0] as string;
         const challenge = ((await client.post(authzUrl, '')).body['challenges'] as { type: string; url: string }[]).find((c) => c.type === 'http-01')!;
         await client.post(challenge.url, {});
         expect((await client.pollUntil(authzUrl, ['pending'])).body['status']).toBe('valid');
       } finally {
-        await new Promise<void>((resolve) => responder.close(() => resolve()));
+        await responder.close();
       }
       const finalized = await client.post(order.body['finalize'] as string, { csr: (await makeCsr(['approval.test'])).toString('base64url') });
       expect(finalized.body['status']).toBe('processing');

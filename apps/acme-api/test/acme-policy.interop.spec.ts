@@ -12,12 +12,12 @@ import { X509Certificate } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
 import { parseEnvFile } from '@enrollgate/policy';
 import * as x509 from '@peculiar/x509';
 import acme from 'acme-client';
 import { withDatabases } from '../../../test/support/databases.js';
 import { AcmePolicy } from '../src/policy/acme-policy.js';
+import { startHttp01Responder, type Http01Responder } from './support/http01-responder.js';
 import { ROOT, freePort, run, startInteropStack, startNode, verifyCertificate, waitReady, type InteropStack } from './support/interop-stack.js';
 
 const databases = await withDatabases();
@@ -215,16 +215,12 @@ describe(`${AcmePolicy.name} with third-party clients`, () => {
   );
 
   describe('npm acme-client with the newOrder profile', () => {
-    let server: Server;
+    let responder: Http01Responder;
     const tokens = new Map<string, string>();
     beforeAll(async () => {
-      server = createServer((req, res) => {
-        const value = tokens.get((req.url ?? '').split('/').pop() ?? '');
-        res.writeHead(value ? 200 : 404).end(value ?? '');
-      });
-      await new Promise<void>((resolve) => server.listen(httpPort, '127.0.0.1', resolve));
+      responder = await startHttp01Responder(httpPort, (token) => tokens.get(token));
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    afterAll(() => responder.close());
 
     async function newClient(): Promise<acme.Client> {
       const client = new acme.Client({
