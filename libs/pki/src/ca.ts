@@ -62,8 +62,12 @@ export interface IssueRequest {
 
 export interface IssuedCertificate {
   der: Uint8Array;
-  pem: string;
-  info: CertificateInfo;
+  /** the serial number as minimal lower-case hex (what `info.serialNumber` reports) */
+  serialNumber: string;
+  /** PEM of `der` (encoded on first use) */
+  readonly pem: string;
+  /** `der` parsed (on first use) */
+  readonly info: CertificateInfo;
   /** DER, leaf first, then the CA and its issuers up to the root */
   chain: Uint8Array[];
 }
@@ -198,10 +202,18 @@ export class CertificateAuthority {
       }),
     );
     const der = toBytes(cert.rawData);
+    // pem and info are derived on first use: a CA issuing at volume (the simulator) needs neither.
+    let pem: string | undefined;
+    let info: CertificateInfo | undefined;
     return {
       der,
-      pem: encodePem(PemLabel.certificate, der),
-      info: parseCertificate(der),
+      serialNumber,
+      get pem() {
+        return (pem ??= encodePem(PemLabel.certificate, der));
+      },
+      get info() {
+        return (info ??= parseCertificate(der));
+      },
       chain: [der, ...this.chain.map((c) => c.der)],
     };
   }
