@@ -1,11 +1,13 @@
 import type { Kysely, QueryCreator, Transaction, Updateable } from 'kysely';
 import type { StoreDatabase } from '../database.js';
+import { PreparedQuery } from '../prepared.js';
 import type { Schema } from '../schema.js';
 import type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, AcmeOrderEnrollment, StoredProblem } from './records.js';
 import type {
   AcmeAuthorizationsTable,
   AcmeAuthzStatus,
   AcmeChallengesTable,
+  AcmeIdentifierType,
   AcmeChallengeStatus,
   AcmeOrdersTable,
   AcmeOrderStatus,
@@ -158,8 +160,39 @@ export class AcmeOrderRepository {
     return toOrder(row);
   }
 
+  // The statements of every issuance, compiled once (PreparedQuery): same SQL, no query building.
+  private readonly orderById = new PreparedQuery(1, (id: string) => this.db.selectFrom('acme_orders').selectAll().where('id', '=', id));
+  private readonly challengeById = new PreparedQuery(1, (id: string) => this.db.selectFrom('acme_challenges').selectAll().where('id', '=', id));
+  private readonly authorizationOfChallenge = new PreparedQuery(1, (challengeId: string) =>
+    this.authorizationsWithChallenges().where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId)),
+  );
+  private readonly validationTarget = new PreparedQuery(1, (challengeId: string) =>
+    this.authorizationsWithChallenges()
+      .leftJoin('acme_accounts as acct', 'acct.id', 'a.account_id')
+      .select('acct.jwk_thumbprint as acct_thumbprint')
+      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId)),
+  );
+  private readonly oneAuthorization = new PreparedQuery(1, (id: string) => this.authorizationsWithChallenges().where('a.id', '=', id));
+  private readonly reusableAuthorization = new PreparedQuery(
+    6,
+    (accountId: string, type: AcmeIdentifierType, value: string, wildcard: number, status: 'valid', until: string) =>
+      this.db
+        .selectFrom('acme_authorizations')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where('identifier_type', '=', type)
+        .where('identifier_value', '=', value)
+        .where('wildcard', '=', wildcard)
+        .where('status', '=', status)
+        .where('expires', '>', until)
+        .orderBy('expires', 'desc'),
+  );
+  private readonly challengeStart = new PreparedQuery(3, (id: string, updatedAt: string, status: 'processing') =>
+    this.db.updateTable('acme_challenges').set({ status, updated_at: updatedAt }).where('id', '=', id).where('status', '=', 'pending'),
+  );
+
   async getOrder(id: string): Promise<AcmeOrder | undefined> {
-    const row = await this.db.selectFrom('acme_orders').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.orderById.first(this.db, id);
     return row && toOrder(row);
   }
 
@@ -231,19 +264,13 @@ export class AcmeOrderRepository {
 
   /** The authorization holding a challenge, with all its challenges (one query). */
   async getAuthorizationOfChallenge(challengeId: string): Promise<AcmeAuthorization | undefined> {
-    const rows = await this.authorizationsWithChallenges()
-      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId))
-      .execute();
+    const rows = await this.authorizationOfChallenge.execute(this.db, challengeId);
     return assembleAuthorizations(rows)[0];
   }
 
   /** The authorization of a challenge with its challenges and the account's key thumbprint (one query). */
   async getValidationTarget(challengeId: string): Promise<ValidationTarget | undefined> {
-    const rows = await this.authorizationsWithChallenges()
-      .leftJoin('acme_accounts as acct', 'acct.id', 'a.account_id')
-      .select('acct.jwk_thumbprint as acct_thumbprint')
-      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId))
-      .execute();
+    const rows = await this.validationTarget.execute(this.db, challengeId);
     const authorization = assembleAuthorizations(rows)[0];
     return authorization && { authorization, accountThumbprint: rows[0]?.acct_thumbprint ?? null };
   }
@@ -251,9 +278,13 @@ export class AcmeOrderRepository {
   /** Authorizations with their challenges, in the order of `ids` (one query: a join). */
   async getAuthorizations(ids: readonly string[]): Promise<AcmeAuthorization[]> {
     if (ids.length === 0) return [];
-    const rows = await this.authorizationsWithChallenges()
-      .where('a.id', 'in', [...ids])
-      .execute();
+    // One identifier per order is the common case: a prepared `=`; several: an `in` list.
+    const rows =
+      ids.length === 1
+        ? await this.oneAuthorization.execute(this.db, ids[0] as string)
+        : await this.authorizationsWithChallenges()
+            .where('a.id', 'in', [...ids])
+            .execute();
     const byId = new Map(assembleAuthorizations(rows).map((a) => [a.id, a]));
     return ids.map((id) => byId.get(id)).filter((a): a is AcmeAuthorization => a !== undefined);
   }
@@ -270,17 +301,7 @@ export class AcmeOrderRepository {
 
   /** A valid authorization of this account for the identifier that is still valid at `until` (reuse). */
   async findReusableAuthorization(accountId: string, identifier: AcmeIdentifier, wildcard: boolean, until: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('acme_authorizations')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('identifier_type', '=', identifier.type)
-      .where('identifier_value', '=', identifier.value)
-      .where('wildcard', '=', wildcard ? 1 : 0)
-      .where('status', '=', 'valid')
-      .where('expires', '>', until)
-      .orderBy('expires', 'desc')
-      .executeTakeFirst();
+    const row = await this.reusableAuthorization.first(this.db, accountId, identifier.type, identifier.value, wildcard ? 1 : 0, 'valid', until);
     return row?.id;
   }
 
@@ -295,19 +316,14 @@ export class AcmeOrderRepository {
   }
 
   async getChallenge(id: string): Promise<AcmeChallenge | undefined> {
-    const row = await this.db.selectFrom('acme_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.challengeById.first(this.db, id);
     return row && toChallenge(row);
   }
 
   /** pending → processing when the client answers the challenge; false when not pending any more. */
   async startChallenge(id: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('acme_challenges')
-      .set({ status: 'processing', updated_at: this.now().toISOString() })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    const result = await this.challengeStart.run(this.db, id, this.now().toISOString(), 'processing');
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
 
   /**
