@@ -191,6 +191,8 @@ export class AcmeOrderRepository {
     this.db.updateTable('acme_challenges').set({ status, updated_at: updatedAt }).where('id', '=', id).where('status', '=', 'pending'),
   );
 
+  private readonly transitions = new Map<string, PreparedQuery<unknown[], AcmeOrdersTable>>();
+
   async getOrder(id: string): Promise<AcmeOrder | undefined> {
     const row = await this.orderById.first(this.db, id);
     return row && toOrder(row);
@@ -245,16 +247,28 @@ export class AcmeOrderRepository {
       set.cert_not_before = patch.certificate.notBefore;
       set.cert_not_after = patch.certificate.notAfter;
     }
-    const updated = await this.db
-      .updateTable('acme_orders')
-      .set(set)
-      .where('id', '=', id)
-      .where('status', 'in', [...from])
-      .$if(whereEnrollmentKey !== undefined, (qb) =>
-        whereEnrollmentKey === null ? qb.where('enrollment_key', 'is', null) : qb.where('enrollment_key', '=', whereEnrollmentKey as string),
-      )
-      .returningAll()
-      .executeTakeFirst();
+    // Compiled once per shape (columns set, statuses, enrollment-key condition): a handful in all.
+    const columns = Object.keys(set) as (keyof typeof set)[];
+    const keyCondition = whereEnrollmentKey === undefined ? 'any' : whereEnrollmentKey === null ? 'null' : 'eq';
+    const shape = `${columns.join(',')}|${from.join(',')}|${keyCondition}`;
+    let query = this.transitions.get(shape);
+    if (!query) {
+      query = new PreparedQuery(columns.length + (keyCondition === 'eq' ? 2 : 1), (...args: unknown[]) =>
+        this.db
+          .updateTable('acme_orders')
+          .set(Object.fromEntries(columns.map((c, i) => [c, args[i]])) as Updateable<AcmeOrdersTable>)
+          .where('id', '=', args[columns.length] as string)
+          .where('status', 'in', [...from])
+          .$if(keyCondition !== 'any', (qb) =>
+            keyCondition === 'null' ? qb.where('enrollment_key', 'is', null) : qb.where('enrollment_key', '=', args[columns.length + 1] as string),
+          )
+          .returningAll(),
+      );
+      if (this.transitions.size < 64) this.transitions.set(shape, query);
+    }
+    const args: unknown[] = [...columns.map((c) => set[c]), id];
+    if (keyCondition === 'eq') args.push(whereEnrollmentKey);
+    const updated = await query.first(this.db, ...args);
     return updated && toOrder(updated);
   }
 
