@@ -1,6 +1,6 @@
 import { withDatabases } from '../../../test/support/databases.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from './index.js';
-import { PreparedQuery } from './prepared.js';
+import { PreparedInserts, PreparedQuery } from './prepared.js';
 
 const databases = await withDatabases();
 
@@ -68,6 +68,33 @@ describe.each(databases)('PreparedQuery on $name', ({ open }) => {
     expect((await db.db.selectFrom('enrollments').select('updated_at').where('id', '=', 'e1').executeTakeFirstOrThrow()).updated_at).toBe(
       '2026-02-02T00:00:00.000Z',
     );
+  });
+
+  it('inserts rows with each call’s values, compiled once per row count', async () => {
+    const inserts = new PreparedInserts(db.db as never);
+    const row = (id: string, key: string) => ({
+      protocol: 'acme',
+      request_key: key,
+      outcome: 'issued',
+      result_key: `rk-${id}`,
+      payload: JSON.stringify({ id }),
+      received_at: '2026-01-01T00:00:00.000Z',
+    });
+    await db.db.transaction().execute((trx) => inserts.execute(trx as never, 'enrollment_results', [row('a', 'k1'), row('b', 'k2')]));
+    await inserts.execute(db.db as never, 'enrollment_results', [row('c', 'k1'), row('d', 'k2')]);
+    await inserts.execute(db.db as never, 'enrollment_results', []);
+    const keys = await db.db
+      .selectFrom('enrollment_results')
+      .select(['result_key', 'request_key'])
+      .where('result_key', 'like', 'rk-%')
+      .orderBy('result_key')
+      .execute();
+    expect(keys).toEqual([
+      { result_key: 'rk-a', request_key: 'k1' },
+      { result_key: 'rk-b', request_key: 'k2' },
+      { result_key: 'rk-c', request_key: 'k1' },
+      { result_key: 'rk-d', request_key: 'k2' },
+    ]);
   });
 
   it('refuses a query that does not pass every argument through as a parameter', async () => {

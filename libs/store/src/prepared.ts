@@ -59,3 +59,39 @@ export class PreparedQuery<Args extends readonly unknown[], R> {
     return (await this.execute(db, ...args))[0];
   }
 }
+
+type AnyTables = Record<string, Record<string, unknown>>;
+
+/**
+ * `INSERT INTO table VALUES …` of rows sharing their columns, compiled once per (table, columns,
+ * row count) and then run with each call's values. `builder` only compiles (it is never executed).
+ */
+export class PreparedInserts {
+  private readonly queries = new Map<string, PreparedQuery<unknown[], unknown>>();
+
+  constructor(
+    private readonly builder: Kysely<never>,
+    private readonly maxShapes = 64,
+  ) {}
+
+  async execute(db: Pick<Kysely<never>, 'executeQuery'>, table: string, records: readonly object[]): Promise<void> {
+    if (records.length === 0) return;
+    const rows = records as readonly Record<string, unknown>[];
+    const columns = Object.keys(rows[0] as Record<string, unknown>);
+    const shape = `${table}|${rows.length}|${columns.join(',')}`;
+    let query = this.queries.get(shape);
+    if (!query) {
+      const width = columns.length;
+      const count = rows.length;
+      query = new PreparedQuery(width * count, (...args: unknown[]) =>
+        (this.builder as unknown as Kysely<AnyTables>)
+          .insertInto(table)
+          .values(Array.from({ length: count }, (_, r) => Object.fromEntries(columns.map((c, i) => [c, args[r * width + i]])))),
+      );
+      if (this.queries.size < this.maxShapes) this.queries.set(shape, query);
+    }
+    const args: unknown[] = [];
+    for (const row of rows) for (const c of columns) args.push(row[c]);
+    await query.run(db, ...args);
+  }
+}

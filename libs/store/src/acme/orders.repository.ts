@@ -1,6 +1,6 @@
 import type { Kysely, QueryCreator, Transaction, Updateable } from 'kysely';
 import type { StoreDatabase } from '../database.js';
-import { PreparedQuery } from '../prepared.js';
+import { PreparedInserts, PreparedQuery } from '../prepared.js';
 import type { Schema } from '../schema.js';
 import type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, AcmeOrderEnrollment, StoredProblem } from './records.js';
 import type {
@@ -81,6 +81,7 @@ export class AcmeOrderRepository {
   ) {
     this.db = database.db.withTables<AcmeTables>();
     this.postgres = database.dialect === 'postgres';
+    this.inserts = new PreparedInserts(this.db as unknown as Kysely<never>);
   }
 
   /**
@@ -152,10 +153,10 @@ export class AcmeOrderRepository {
       return toOrder(row);
     }
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('acme_orders').values(row).execute();
-      if (authorizationRows.length > 0) await trx.insertInto('acme_authorizations').values(authorizationRows).execute();
-      if (challengeRows.length > 0) await trx.insertInto('acme_challenges').values(challengeRows).execute();
-      await trx.insertInto('acme_order_authorizations').values(links).execute();
+      await this.inserts.execute(trx, 'acme_orders', [row]);
+      await this.inserts.execute(trx, 'acme_authorizations', authorizationRows);
+      await this.inserts.execute(trx, 'acme_challenges', challengeRows);
+      await this.inserts.execute(trx, 'acme_order_authorizations', links);
     });
     return toOrder(row);
   }
@@ -192,6 +193,7 @@ export class AcmeOrderRepository {
   );
 
   private readonly transitions = new Map<string, PreparedQuery<unknown[], AcmeOrdersTable>>();
+  private readonly inserts: PreparedInserts;
 
   async getOrder(id: string): Promise<AcmeOrder | undefined> {
     const row = await this.orderById.first(this.db, id);
