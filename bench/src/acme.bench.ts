@@ -286,10 +286,14 @@ async function main(): Promise<void> {
     await new Promise<void>((r, j) => migrate.on('exit', (c) => (c === 0 ? r() : j(new Error(`migrate exited ${c}`)))));
     const [smb, admin, workerPort, apiPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const password = randomBytes(12).toString('base64url');
+    // BENCH_API_NODE_ARGS / BENCH_WORKER_NODE_ARGS / BENCH_SIM_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"
+    // profile acme-api / wcce-worker / adcs-sim.
+    const nodeArgs = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
     const sim = startNode(
       dir,
       'adcs-sim',
       [
+        ...nodeArgs('BENCH_SIM_NODE_ARGS'),
         'apps/adcs-sim/dist/main.js',
         '--listen',
         `127.0.0.1:${smb}`,
@@ -312,8 +316,6 @@ async function main(): Promise<void> {
     );
     await waitReady('adcs-sim', dir, `http://127.0.0.1:${admin}/readyz`);
     const common = { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, LOG_LEVEL: 'warn' };
-    // BENCH_API_NODE_ARGS / BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profile acme-api / wcce-worker.
-    const nodeArgs = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
     const worker = startNode(dir, 'wcce-worker', [...nodeArgs('BENCH_WORKER_NODE_ARGS'), 'apps/wcce-worker/dist/main.js'], {
       ...common,
       WORKER_LISTEN: `127.0.0.1:${workerPort}`,

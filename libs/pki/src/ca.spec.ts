@@ -1,6 +1,9 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CertificateAuthority, createRootCa } from './ca.js';
+import { CertificateAuthority, DEFAULT_BACKDATE_MS, createRootCa, issueWithGenerator, type IssueRequest } from './ca.js';
+import { DerReader, Tag, tlvRaw } from './der.js';
+import { parseCsr } from './csr.js';
+import { x509 } from './x509.js';
 import { buildCsr } from './csr-builder.js';
 import { generateKeyPair, type KeySpec } from './keys.js';
 import { Eku, Oid } from './oids.js';
@@ -277,5 +280,52 @@ describe(CertificateAuthority.name, () => {
       code: 'BAD_KEY',
     });
     await expect(CertificateAuthority.load(tmp.join('missing'))).rejects.toMatchObject({ code: 'CA_STORE' });
+  });
+});
+
+describe('CertificateAuthority.issue direct encoding', () => {
+  function tbsOf(der: Uint8Array): string {
+    const r = new DerReader(der, 'BAD_CERTIFICATE');
+    const [tbs] = r.childrenOf(r.readRoot('Certificate'), Tag.SEQUENCE, 'Certificate');
+    return Buffer.from(tlvRaw(tbs!)).toString('hex');
+  }
+
+  it.each([
+    ['rsa2048', 'p256', {}],
+    ['p256', 'p256', {}],
+    ['p384', 'rsa2048', { subjectOverride: 'CN=Override, O=Org' }],
+    ['rsa3072', 'p384', { subjectOverride: '', sans: [{ type: 'dns' as const, value: 'only.example.com' }] }],
+    ['p256', 'p256', { sans: [], extendedKeyUsages: [], serial: 'ff00000000000000000000000000000001' }],
+    [
+      'p256',
+      'p256',
+      { extraExtensions: [{ oid: Oid.msCertificateTemplateName, critical: false, value: Uint8Array.of(0x1e, 2, 0, 0x41) }], serial: '00000007' },
+    ],
+    ['p256', 'p256', { caValidityDays: 40_000, validityDays: 30_000 }],
+  ] as const)('a %s CA issuing for a %s key writes the TBSCertificate the x509 generator writes (%j)', async (caKey, leafKey, variant) => {
+    const { caValidityDays, ...overrides } = variant as { caValidityDays?: number } & Partial<IssueRequest>;
+    const ca = await createRootCa({ subject: 'CN=Direct Root, O=enrollgate', key: caKey, ...(caValidityDays ? { validityDays: caValidityDays } : {}) });
+    const csr = parseCsr(await csrFor('CN=leaf.example.com, O=Apps', leafKey, [{ type: 'dns', value: 'leaf.example.com' }]));
+    const now = new Date('2026-03-04T05:06:07.890Z');
+    const req: IssueRequest = {
+      csr,
+      validityDays: 90,
+      keyUsages: ['digitalSignature', 'keyEncipherment'],
+      extendedKeyUsages: [Eku.serverAuth],
+      serial: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+      now,
+      ...overrides,
+    };
+    const issued = await ca.issue(req);
+    const subjectDer = req.subjectOverride === undefined ? csr.subjectDer : new Uint8Array(new x509.Name(req.subjectOverride).toArrayBuffer());
+    const reference = await issueWithGenerator(ca, req, csr, {
+      serialNumber: issued.serialNumber,
+      subjectDer,
+      notBefore: new Date(now.getTime() - DEFAULT_BACKDATE_MS),
+      notAfter: new Date(Math.min(now.getTime() + req.validityDays * DAY, ca.certificate.notAfter.getTime())),
+    });
+    expect(tbsOf(issued.der)).toBe(tbsOf(reference));
+    expect(() => verifyIssuedBy(issued.info, ca.certificate)).not.toThrow();
+    expect(issued.info.serialNumber).toBe(issued.serialNumber);
   });
 });

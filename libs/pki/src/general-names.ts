@@ -68,14 +68,28 @@ function parseGeneralName(r: DerReader, gn: Tlv, field: string): SanEntry {
   }
 }
 
-/** RFC 4514-style text of a DER Name; hex if even @peculiar/x509 cannot read it. */
+/**
+ * RFC 4514-style text of a DER Name; hex if even @peculiar/x509 cannot read it. Results are kept
+ * by DER (bounded): issuer names recur in every certificate a CA issues, and the conversion costs
+ * more than the rest of parsing a certificate.
+ */
 export function nameToString(der: Uint8Array): string {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('latin1');
+  const cached = nameStrings.get(key);
+  if (cached !== undefined) return cached;
+  let text: string;
   try {
-    return new x509.Name(der).toString();
+    text = new x509.Name(der).toString();
   } catch {
-    return `#${toHex(der)}`;
+    text = `#${toHex(der)}`;
   }
+  if (nameStrings.size >= NAME_CACHE_SIZE) nameStrings.delete(nameStrings.keys().next().value as string);
+  nameStrings.set(key, text);
+  return text;
 }
+
+const nameStrings = new Map<string, string>();
+const NAME_CACHE_SIZE = 256;
 
 function formatIp(b: Uint8Array, r: DerReader, gn: Tlv, field: string): string {
   if (b.length === 4) return Array.from(b).join('.');

@@ -16,9 +16,10 @@ import { bytesEqual } from './bytes.js';
  * (leaf first, as AD CS and `openssl crl2pkcs7` emit them) instead of the DER sort of a SET OF:
  * readers treat the set as unordered, and people reading dumps expect the leaf first.
  */
-export function buildCertsOnlyPkcs7(certificates: readonly Uint8Array[]): Uint8Array {
+export function buildCertsOnlyPkcs7(certificates: readonly Uint8Array[], options: { checked?: boolean } = {}): Uint8Array {
   if (certificates.length === 0) throw new PkiError('INVALID_ARGUMENT', 'a certs-only PKCS#7 needs at least one certificate');
-  for (const c of certificates) parseCertificate(c); // refuse to wrap garbage
+  // Refuse to wrap garbage, unless the caller made the certificates itself (`checked`: a CA's own output).
+  if (!options.checked) for (const c of certificates) parseCertificate(c);
   const signedData = derSequence(
     derSmallInteger(1),
     derTlv(Tag.SET),
@@ -56,7 +57,7 @@ export function readPkcs7Certificates(input: Uint8Array | string): CertificateIn
   r.children(certSet, 'SignedData.certificates').forEach((choice, i) => {
     if (choice.tag !== Tag.SEQUENCE) return; // [0]..[3]: extended/attribute/other certificate formats
     try {
-      out.push(parseCertificate(tlvRaw(choice)));
+      out.push(parseCaCached(tlvRaw(choice)));
     } catch (e) {
       if (!isPkiError(e)) throw e;
       throw new PkiError(
@@ -71,6 +72,26 @@ export function readPkcs7Certificates(input: Uint8Array | string): CertificateIn
     }
   });
   return out;
+}
+
+/**
+ * CA certificates recur in every message from the same CA (ICPR pctbCert carries the whole chain
+ * with each certificate): their parsed form is kept by DER (frozen, bounded), leaves are parsed anew.
+ */
+const caCertificates = new Map<string, CertificateInfo>();
+const CA_CACHE_SIZE = 64;
+
+function parseCaCached(der: Uint8Array): CertificateInfo {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64');
+  const cached = caCertificates.get(key);
+  if (cached !== undefined) return cached;
+  const info = parseCertificate(der);
+  if (info.isCa) {
+    if (caCertificates.size >= CA_CACHE_SIZE) caCertificates.delete(caCertificates.keys().next().value as string);
+    // Parsed again from a copy, so the cached entry does not share the caller's buffer.
+    caCertificates.set(key, Object.freeze(parseCertificate(new Uint8Array(der))));
+  }
+  return info;
 }
 
 function pkcs7Der(input: Uint8Array | string): Uint8Array {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EnrollJob, EnrollProtocol, EnrollResult } from '@enrollgate/contracts';
 import type { Kysely, Transaction } from 'kysely';
 import type { StoreDatabase } from './database.js';
+import { PreparedQuery } from './prepared.js';
 import { resultKeyOf, toEnrollment, transitionFor, type Enrollment } from './enrollment.js';
 import { EnrollmentNotFoundError } from './errors.js';
 import { ENROLLMENT_STATUSES, type EnrollmentStatus, type Schema } from './schema.js';
@@ -84,8 +85,12 @@ export class EnrollmentRepository {
     return { enrollment: existing, created: false };
   }
 
+  private readonly byKey = new PreparedQuery(2, (protocol: EnrollProtocol, requestKey: string) =>
+    this.db.selectFrom('enrollments').selectAll().where('protocol', '=', protocol).where('request_key', '=', requestKey),
+  );
+
   async get(protocol: EnrollProtocol, requestKey: string): Promise<Enrollment | undefined> {
-    const row = await this.db.selectFrom('enrollments').selectAll().where('protocol', '=', protocol).where('request_key', '=', requestKey).executeTakeFirst();
+    const row = await this.byKey.first(this.db, protocol, requestKey);
     return row && toEnrollment(row);
   }
 

@@ -90,7 +90,8 @@ export class OrderService {
       replaces,
       authorizations,
     });
-    const current = await this.refresh(order);
+    // A new authorization is pending, so the order is too: only an order of reused ones can be ready already.
+    const current = authorizations.some((a) => typeof a !== 'string') ? order : await this.refresh(order);
     return json(201, orderView(this.urls, current), { location: this.urls.order(order.id) });
   }
 
@@ -144,7 +145,10 @@ export class OrderService {
   /** `headers`: this finalize request's HTTP headers (a `template=` in header_info_list's header, as acme2certifier reads it). */
   async finalize(request: VerifiedRequest, id: string, remoteAddress: string | undefined, headers: RequestHeaders = {}): Promise<AcmeReply> {
     const account = accountOf(request);
-    const order = await this.refresh(await this.ownOrder(request, id));
+    const stored = await this.ownOrder(request, id);
+    // A pending order whose authorizations are all valid is ready: it goes to processing in one
+    // compare-and-set from pending or ready below, instead of a write to ready first.
+    const order = await this.refresh(stored, undefined, true);
     const payload = payloadObject(request);
     if (order.status !== 'ready') throw new AcmeProblem('orderNotReady', `order is ${order.status}, not ready`);
     if (typeof payload['csr'] !== 'string' || !/^[A-Za-z0-9_-]+$/.test(payload['csr'])) throw malformed('csr must be base64url DER');
@@ -152,7 +156,7 @@ export class OrderService {
     const csr = checkCsr({ der, identifiers: order.identifiers, accountSpki: request.key.spki });
     // Decided once and kept on the order: a resubmission after a transient failure enrolls with the same template.
     const enrollment = this.policy.enrollment(order, account, csr, headers);
-    const processing = await this.orders.transitionOrder(id, ['ready'], {
+    const processing = await this.orders.transitionOrder(id, stored.status === 'pending' ? ['pending', 'ready'] : ['ready'], {
       status: 'processing',
       csr: der.toString('base64'),
       enrollmentKey: id,
@@ -180,8 +184,9 @@ export class OrderService {
   /**
    * Brings an order up to date: pending → ready|invalid from its authorizations, expiry, and
    * processing → valid|invalid from its enrollment. Compare-and-set, so concurrent polls agree.
+   * With `deferReady`, pending → ready is reported but not written (finalize writes processing).
    */
-  async refresh(order: AcmeOrder, knownEnrollment?: Enrollment): Promise<AcmeOrder> {
+  async refresh(order: AcmeOrder, knownEnrollment?: Enrollment, deferReady = false): Promise<AcmeOrder> {
     const nowMs = this.now().getTime();
     if ((order.status === 'pending' || order.status === 'ready') && Date.parse(order.expires) <= nowMs) {
       return this.settle(order, ['pending', 'ready'], 'invalid', new AcmeProblem('malformed', 'order expired before it was finalized'));
@@ -198,6 +203,8 @@ export class OrderService {
         return this.settle(order, ['pending'], 'invalid', problem);
       }
       if (authzs.length === order.authorizationIds.length && authzs.every((a) => a.status === 'valid' && Date.parse(a.expires) > nowMs)) {
+        // `deferReady`: the caller (finalize) writes the next status itself, from pending or ready.
+        if (deferReady) return { ...order, status: 'ready' };
         return (await this.orders.transitionOrder(order.id, ['pending'], { status: 'ready' })) ?? (await this.reload(order.id));
       }
       return order;

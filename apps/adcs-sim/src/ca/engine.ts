@@ -344,7 +344,7 @@ export class SimCaEngine {
     });
     record.status = 'issued';
     record.certificate = Buffer.from(issued.der).toString('base64');
-    record.serialNumber = issued.info.serialNumber;
+    record.serialNumber = issued.serialNumber;
     record.message = MESSAGE_ISSUED;
     record.resolvedAt = now.toISOString();
     delete record.hresult;
@@ -375,7 +375,8 @@ export class SimCaEngine {
           requestId: record.requestId,
           disposition: Disposition.ISSUED,
           certificate,
-          pkcs7: buildCertsOnlyPkcs7([certificate, ...this.chain]),
+          // The CA's own output (issued here, kept in its database): no need to parse it again.
+          pkcs7: buildCertsOnlyPkcs7([certificate, ...this.chain], { checked: true }),
           message: MESSAGE_ISSUED,
         };
       }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { StoreDatabase } from '../database.js';
+import { PreparedQuery } from '../prepared.js';
 import type { Schema } from '../schema.js';
 import type { AcmeAccount } from './records.js';
 import type { AcmeAccountsTable, AcmeTables } from './schema.js';
@@ -51,8 +52,11 @@ export class AcmeAccountRepository {
     return { created: false, account: existing };
   }
 
+  /** Read on every request signed by an account: compiled once. */
+  private readonly byId = new PreparedQuery(1, (id: string) => this.db.selectFrom('acme_accounts').selectAll().where('id', '=', id));
+
   async get(id: string): Promise<AcmeAccount | undefined> {
-    const row = await this.db.selectFrom('acme_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.byId.first(this.db, id);
     return row && toAccount(row);
   }
 

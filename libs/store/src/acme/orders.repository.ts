@@ -1,11 +1,13 @@
 import type { Kysely, QueryCreator, Transaction, Updateable } from 'kysely';
 import type { StoreDatabase } from '../database.js';
+import { PreparedInserts, PreparedQuery } from '../prepared.js';
 import type { Schema } from '../schema.js';
 import type { AcmeAuthorization, AcmeChallenge, AcmeIdentifier, AcmeOrder, AcmeOrderEnrollment, StoredProblem } from './records.js';
 import type {
   AcmeAuthorizationsTable,
   AcmeAuthzStatus,
   AcmeChallengesTable,
+  AcmeIdentifierType,
   AcmeChallengeStatus,
   AcmeOrdersTable,
   AcmeOrderStatus,
@@ -79,6 +81,7 @@ export class AcmeOrderRepository {
   ) {
     this.db = database.db.withTables<AcmeTables>();
     this.postgres = database.dialect === 'postgres';
+    this.inserts = new PreparedInserts(this.db as unknown as Kysely<never>);
   }
 
   /**
@@ -150,16 +153,50 @@ export class AcmeOrderRepository {
       return toOrder(row);
     }
     await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('acme_orders').values(row).execute();
-      if (authorizationRows.length > 0) await trx.insertInto('acme_authorizations').values(authorizationRows).execute();
-      if (challengeRows.length > 0) await trx.insertInto('acme_challenges').values(challengeRows).execute();
-      await trx.insertInto('acme_order_authorizations').values(links).execute();
+      await this.inserts.execute(trx, 'acme_orders', [row]);
+      await this.inserts.execute(trx, 'acme_authorizations', authorizationRows);
+      await this.inserts.execute(trx, 'acme_challenges', challengeRows);
+      await this.inserts.execute(trx, 'acme_order_authorizations', links);
     });
     return toOrder(row);
   }
 
+  // The statements of every issuance, compiled once (PreparedQuery): same SQL, no query building.
+  private readonly orderById = new PreparedQuery(1, (id: string) => this.db.selectFrom('acme_orders').selectAll().where('id', '=', id));
+  private readonly challengeById = new PreparedQuery(1, (id: string) => this.db.selectFrom('acme_challenges').selectAll().where('id', '=', id));
+  private readonly authorizationOfChallenge = new PreparedQuery(1, (challengeId: string) =>
+    this.authorizationsWithChallenges().where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId)),
+  );
+  private readonly validationTarget = new PreparedQuery(1, (challengeId: string) =>
+    this.authorizationsWithChallenges()
+      .leftJoin('acme_accounts as acct', 'acct.id', 'a.account_id')
+      .select('acct.jwk_thumbprint as acct_thumbprint')
+      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId)),
+  );
+  private readonly oneAuthorization = new PreparedQuery(1, (id: string) => this.authorizationsWithChallenges().where('a.id', '=', id));
+  private readonly reusableAuthorization = new PreparedQuery(
+    6,
+    (accountId: string, type: AcmeIdentifierType, value: string, wildcard: number, status: 'valid', until: string) =>
+      this.db
+        .selectFrom('acme_authorizations')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where('identifier_type', '=', type)
+        .where('identifier_value', '=', value)
+        .where('wildcard', '=', wildcard)
+        .where('status', '=', status)
+        .where('expires', '>', until)
+        .orderBy('expires', 'desc'),
+  );
+  private readonly challengeStart = new PreparedQuery(3, (id: string, updatedAt: string, status: 'processing') =>
+    this.db.updateTable('acme_challenges').set({ status, updated_at: updatedAt }).where('id', '=', id).where('status', '=', 'pending'),
+  );
+
+  private readonly transitions = new Map<string, PreparedQuery<unknown[], AcmeOrdersTable>>();
+  private readonly inserts: PreparedInserts;
+
   async getOrder(id: string): Promise<AcmeOrder | undefined> {
-    const row = await this.db.selectFrom('acme_orders').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.orderById.first(this.db, id);
     return row && toOrder(row);
   }
 
@@ -212,16 +249,28 @@ export class AcmeOrderRepository {
       set.cert_not_before = patch.certificate.notBefore;
       set.cert_not_after = patch.certificate.notAfter;
     }
-    const updated = await this.db
-      .updateTable('acme_orders')
-      .set(set)
-      .where('id', '=', id)
-      .where('status', 'in', [...from])
-      .$if(whereEnrollmentKey !== undefined, (qb) =>
-        whereEnrollmentKey === null ? qb.where('enrollment_key', 'is', null) : qb.where('enrollment_key', '=', whereEnrollmentKey as string),
-      )
-      .returningAll()
-      .executeTakeFirst();
+    // Compiled once per shape (columns set, statuses, enrollment-key condition): a handful in all.
+    const columns = Object.keys(set) as (keyof typeof set)[];
+    const keyCondition = whereEnrollmentKey === undefined ? 'any' : whereEnrollmentKey === null ? 'null' : 'eq';
+    const shape = `${columns.join(',')}|${from.join(',')}|${keyCondition}`;
+    let query = this.transitions.get(shape);
+    if (!query) {
+      query = new PreparedQuery(columns.length + (keyCondition === 'eq' ? 2 : 1), (...args: unknown[]) =>
+        this.db
+          .updateTable('acme_orders')
+          .set(Object.fromEntries(columns.map((c, i) => [c, args[i]])) as Updateable<AcmeOrdersTable>)
+          .where('id', '=', args[columns.length] as string)
+          .where('status', 'in', [...from])
+          .$if(keyCondition !== 'any', (qb) =>
+            keyCondition === 'null' ? qb.where('enrollment_key', 'is', null) : qb.where('enrollment_key', '=', args[columns.length + 1] as string),
+          )
+          .returningAll(),
+      );
+      if (this.transitions.size < 64) this.transitions.set(shape, query);
+    }
+    const args: unknown[] = [...columns.map((c) => set[c]), id];
+    if (keyCondition === 'eq') args.push(whereEnrollmentKey);
+    const updated = await query.first(this.db, ...args);
     return updated && toOrder(updated);
   }
 
@@ -231,19 +280,13 @@ export class AcmeOrderRepository {
 
   /** The authorization holding a challenge, with all its challenges (one query). */
   async getAuthorizationOfChallenge(challengeId: string): Promise<AcmeAuthorization | undefined> {
-    const rows = await this.authorizationsWithChallenges()
-      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId))
-      .execute();
+    const rows = await this.authorizationOfChallenge.execute(this.db, challengeId);
     return assembleAuthorizations(rows)[0];
   }
 
   /** The authorization of a challenge with its challenges and the account's key thumbprint (one query). */
   async getValidationTarget(challengeId: string): Promise<ValidationTarget | undefined> {
-    const rows = await this.authorizationsWithChallenges()
-      .leftJoin('acme_accounts as acct', 'acct.id', 'a.account_id')
-      .select('acct.jwk_thumbprint as acct_thumbprint')
-      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId))
-      .execute();
+    const rows = await this.validationTarget.execute(this.db, challengeId);
     const authorization = assembleAuthorizations(rows)[0];
     return authorization && { authorization, accountThumbprint: rows[0]?.acct_thumbprint ?? null };
   }
@@ -251,9 +294,13 @@ export class AcmeOrderRepository {
   /** Authorizations with their challenges, in the order of `ids` (one query: a join). */
   async getAuthorizations(ids: readonly string[]): Promise<AcmeAuthorization[]> {
     if (ids.length === 0) return [];
-    const rows = await this.authorizationsWithChallenges()
-      .where('a.id', 'in', [...ids])
-      .execute();
+    // One identifier per order is the common case: a prepared `=`; several: an `in` list.
+    const rows =
+      ids.length === 1
+        ? await this.oneAuthorization.execute(this.db, ids[0] as string)
+        : await this.authorizationsWithChallenges()
+            .where('a.id', 'in', [...ids])
+            .execute();
     const byId = new Map(assembleAuthorizations(rows).map((a) => [a.id, a]));
     return ids.map((id) => byId.get(id)).filter((a): a is AcmeAuthorization => a !== undefined);
   }
@@ -270,17 +317,7 @@ export class AcmeOrderRepository {
 
   /** A valid authorization of this account for the identifier that is still valid at `until` (reuse). */
   async findReusableAuthorization(accountId: string, identifier: AcmeIdentifier, wildcard: boolean, until: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('acme_authorizations')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('identifier_type', '=', identifier.type)
-      .where('identifier_value', '=', identifier.value)
-      .where('wildcard', '=', wildcard ? 1 : 0)
-      .where('status', '=', 'valid')
-      .where('expires', '>', until)
-      .orderBy('expires', 'desc')
-      .executeTakeFirst();
+    const row = await this.reusableAuthorization.first(this.db, accountId, identifier.type, identifier.value, wildcard ? 1 : 0, 'valid', until);
     return row?.id;
   }
 
@@ -295,19 +332,14 @@ export class AcmeOrderRepository {
   }
 
   async getChallenge(id: string): Promise<AcmeChallenge | undefined> {
-    const row = await this.db.selectFrom('acme_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.challengeById.first(this.db, id);
     return row && toChallenge(row);
   }
 
   /** pending → processing when the client answers the challenge; false when not pending any more. */
   async startChallenge(id: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('acme_challenges')
-      .set({ status: 'processing', updated_at: this.now().toISOString() })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    const result = await this.challengeStart.run(this.db, id, this.now().toISOString(), 'processing');
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
 
   /**
