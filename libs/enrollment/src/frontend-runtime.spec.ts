@@ -77,6 +77,26 @@ describe(FrontendRuntime.name, () => {
     expect(FrontendRuntime.isFinal(e!)).toBe(false);
   });
 
+  it('runs start once it listens and begins from the enrollment start returns (no first read)', async () => {
+    const enrollments = sut.enrollments;
+    const get = enrollments.get.bind(enrollments);
+    let reads = 0;
+    enrollments.get = (...args) => {
+      reads += 1;
+      return get(...args);
+    };
+    try {
+      const e = await sut.waitForResult('tx-wait-3', 0, 250, async () => (await sut.producer.submit(job('tx-wait-3'))).enrollment);
+      expect(e).toMatchObject({ requestKey: 'tx-wait-3', status: 'queued' });
+      expect(reads).toBe(0);
+      // start yielding nothing (a failed submission): the wait reads the state itself.
+      expect(await sut.waitForResult('tx-wait-3', 0, 250, async () => undefined)).toMatchObject({ status: 'queued' });
+      expect(reads).toBe(1);
+    } finally {
+      enrollments.get = get;
+    }
+  });
+
   it('returns undefined for an unknown request', async () => {
     expect(await sut.waitForResult('nope', 50)).toBeUndefined();
   });

@@ -37,8 +37,10 @@ export class FrontendRuntime {
    * wakes the wait at once and hands over the enrollment as persisted (no second read); one
    * persisted by another replica is seen by polling the database every `pollMs`.
    * Used by finalize (ACME) and PKIOperation (SCEP) to answer fast without holding clients long.
+   * `start`, when given, runs once the wait listens (e.g. the submission) and supplies the first
+   * state instead of a read (one is made when it yields nothing).
    */
-  async waitForResult(requestKey: string, timeoutMs: number, pollMs = 250): Promise<Enrollment | undefined> {
+  async waitForResult(requestKey: string, timeoutMs: number, pollMs = 250, start?: () => Promise<Enrollment | undefined>): Promise<Enrollment | undefined> {
     const deadline = Date.now() + timeoutMs;
     let delivered: Enrollment | undefined;
     let wake: (() => void) | undefined;
@@ -50,7 +52,8 @@ export class FrontendRuntime {
     };
     this.events.on('result', onResult);
     try {
-      let current = await this.enrollments.get(this.protocol, requestKey);
+      const started = start ? await start() : undefined;
+      let current = started?.requestKey === requestKey ? started : await this.enrollments.get(this.protocol, requestKey);
       while (current && current.status === 'queued' && Date.now() < deadline) {
         if (!delivered) {
           await new Promise<void>((resolve) => {

@@ -164,11 +164,14 @@ export class OrderService {
       enrollment,
     });
     if (!processing) throw new AcmeProblem('orderNotReady', 'order was finalized by another request');
-    await this.submit(processing as ProcessingOrder, account, remoteAddress).catch((e: unknown) =>
-      // The order stays processing; the next poll resubmits (the submission is idempotent).
-      this.logger.warn({ err: e, orderId: id }, 'enrollment submission failed; will retry on the next poll'),
+    // Submitted once the wait listens; the wait starts from the enrollment the submission stored.
+    const result = await this.runtime.waitForResult(id, this.options.finalizeWaitMs, undefined, () =>
+      this.submit(processing as ProcessingOrder, account, remoteAddress).catch((e: unknown) => {
+        // The order stays processing; the next poll resubmits (the submission is idempotent).
+        this.logger.warn({ err: e, orderId: id }, 'enrollment submission failed; will retry on the next poll');
+        return undefined;
+      }),
     );
-    const result = await this.runtime.waitForResult(id, this.options.finalizeWaitMs);
     return this.orderReply(await this.refresh(processing, result));
   }
 
@@ -298,7 +301,8 @@ export class OrderService {
     return updated ?? this.reload(order.id);
   }
 
-  private async submit(order: ProcessingOrder, account: AcmeAccount | undefined, remoteAddress: string | undefined): Promise<void> {
+  /** Returns the enrollment as stored by the submission. */
+  private async submit(order: ProcessingOrder, account: AcmeAccount | undefined, remoteAddress: string | undefined): Promise<Enrollment> {
     if (!order.csr) throw new Error(`processing order ${order.id} has no CSR`);
     if (!order.enrollment) throw new Error(`processing order ${order.id} has no enrollment parameters`);
     const { template, caPool, caName, attributes } = order.enrollment;
@@ -313,7 +317,7 @@ export class OrderService {
       requester: { protocol: 'acme', subject: this.urls.account(account?.id ?? order.accountId), ...(remoteAddress ? { remoteAddress } : {}) },
       submittedAt: order.processingSince ?? this.now().toISOString(),
     };
-    await this.runtime.producer.submit(job);
+    return (await this.runtime.producer.submit(job)).enrollment;
   }
 
   private async reload(id: string): Promise<AcmeOrder> {
