@@ -15,13 +15,12 @@ import { createSocket } from 'node:dgram';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, createServer, request, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildCsr, generateKeyPair } from '@enrollgate/pki';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { SMOKE, percentile, printTable, processCpuSeconds, selfCpuSeconds, writeResults, type BenchRow } from './harness.js';
+import { SMOKE, freePort, percentile, printTable, processCpuSeconds, selfCpuSeconds, writeResults, type BenchRow } from './harness.js';
 
 const ROOT = resolve(process.cwd());
 const ROW_SECONDS = SMOKE ? 0 : 10;
@@ -54,17 +53,6 @@ async function stopAll(): Promise<void> {
     await exited;
     clearTimeout(t);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((r, j) => {
-    const s = createNetServer();
-    s.once('error', j);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => r(port));
-    });
-  });
 }
 
 async function waitReady(name: string, dir: string, url: string): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const SMOKE = process.argv.includes('--smoke') || process.env.BENCH_SMOKE === '1';
@@ -55,4 +56,16 @@ export function writeResults(name: string, data: unknown): string {
   const file = join(resultsDir, `${name}${SMOKE ? '.smoke' : ''}.json`);
   writeFileSync(file, JSON.stringify({ name, smoke: SMOKE, at: new Date().toISOString(), node: process.version, data }, null, 2) + '\n');
   return file;
+}
+
+/** A TCP port free on 127.0.0.1 right now, for the servers a benchmark starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolvePort(port));
+    });
+  });
 }

@@ -12,12 +12,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { X509Certificate, createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCsr, parseCertificate, readPkcs7Certificates, scep, type CertificateInfo } from '@enrollgate/pki';
 import { migrateToLatest, openDatabase } from '@enrollgate/store';
-import { SMOKE, percentile, printTable, processCpuSeconds, writeResults, type BenchRow } from './harness.js';
+import { SMOKE, freePort, percentile, printTable, processCpuSeconds, writeResults, type BenchRow } from './harness.js';
 import { CA_NAME, PASSWORD, ROOT, USER, startSim, stopSim } from './sim.js';
 
 // 1 and 4: the clients the anchor was measured with (scepserver 26 and 50/s); 16: load
@@ -37,15 +36,6 @@ interface RowResult {
   latencies: number[];
   bodies: { body: Uint8Array; client: Prepared['client'] }[];
 }
-
-const freePort = () =>
-  new Promise<number>((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
 
 async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -6,25 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { migrateToLatest, openDatabase } from '@enrollgate/store';
 import { redisUrl } from '../support/redis.js';
+import { freePort } from '../support/ports.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const entry = (app: string) => join(root, 'apps', app, 'dist', 'main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
 
 interface Run {
   child: ChildProcess;

@@ -1,24 +1,13 @@
 import { X509Certificate } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import acme from 'acme-client';
 import { withDatabases } from '../../../test/support/databases.js';
 import { AcmeServer } from '../src/acme/acme-server.js';
 import { AcmeTestClient, makeCsr, signJws } from './support/acme-test-client.js';
 import { startAcmeStack, type AcmeStack } from './support/acme-stack.js';
+import { freePort } from '../../../test/support/ports.js';
 
 const databases = await withDatabases();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** An ingress in front of the server: forwards `<prefix>/…` to the upstream, without the prefix when `strip`. */
 async function startIngress(port: number, upstreamPort: number, prefix: string, strip: boolean): Promise<Server> {

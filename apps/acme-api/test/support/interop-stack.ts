@@ -10,29 +10,19 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { migrateToLatest, openDatabase } from '@enrollgate/store';
 import type { TestDatabase, OpenedTestDatabase } from '../../../../test/support/databases.js';
 import { openTestRedis, type TestRedis } from '../../../../test/support/redis.js';
+import { freePort } from '../../../../test/support/ports.js';
 
 /** Specs run from the repository root (jest's rootDir). */
 export const ROOT = resolve(process.cwd());
+export { freePort };
 export const EAB_KID = 'kid-1';
 /** Unpadded base64url, as cert-manager stores it. */
 export const EAB_HMAC = randomBytes(32).toString('base64url');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolvePort(port));
-    });
-  });
-}
 
 export interface Proc {
   name: string;

@@ -6,10 +6,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { migrateToLatest, openDatabase } from '@enrollgate/store';
+import { freePort } from '../../../../test/support/ports.js';
+export { freePort };
 
 const root = resolve(import.meta.dirname, '../../../..');
 const dist = (app: string) => join(root, 'apps', app, 'dist', 'main.js');
@@ -89,17 +90,6 @@ export function runScepApiToExit(env: Record<string, string>, timeoutMs = 30_000
       done({ code, output: out.join('') });
     }),
   );
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
 }
 
 async function waitFor(url: string, what: string, logs: () => string, timeoutMs = 90_000): Promise<void> {
