@@ -7,7 +7,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, Metrics, type Logger } from '@enrollgate/platform';
-import { Policy, PolicyMetrics, csrNamesOf, type PolicyDecision, type PolicyRule } from '@enrollgate/policy';
+import { Policy, PolicyMetrics, type PolicyRule } from '@enrollgate/policy';
 import type { CsrInfo } from '@enrollgate/pki';
 import type { ScepConfig } from '../config.js';
 import { templateFor, type ScepProfile } from '../profiles/profiles.js';
@@ -29,18 +29,6 @@ export class ScepPolicyService {
 
   /** Decides a PKCSReq/RenewalReq: counted, and logged when it rejects (with the transaction). */
   decide(csr: CsrInfo, profile: ScepProfile, context: { transactionId: string }): ScepPolicyDecision {
-    // identifier_limit: acme-api enforces it at newOrder; SCEP has no order, so its CSR carries the names
-    const limit = this.policy.identifierRules().identifierLimit;
-    const names = csrNamesOf(csr).length;
-    if (names > limit) {
-      const detail = `identifier limit exceeded: the CSR names ${names} identifiers (CN and SANs), at most ${limit}`;
-      const d: PolicyDecision = { decision: 'reject', rule: 'order.identifier_limit' };
-      this.metrics.observe(
-        { ...d, decisions: [d], problem: { type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail } },
-        { ...context, profile: profile.name },
-      );
-      return { decision: 'reject', rule: d.rule, detail };
-    }
     const result = this.policy.enrollment({
       protocol: 'scep',
       csr,

@@ -96,6 +96,17 @@ export function checkCsrNames(names: readonly CsrName[], rules: IdentifierRules,
       results: [],
     };
   }
+  if (names.length > rules.identifierLimit) {
+    // acme-api already limited the order's identifiers at newOrder (its CSR names equal them); a SCEP
+    // request has no order, so its CSR is where the names are counted
+    return {
+      ...reject('order.identifier_limit', {
+        type: REJECTED,
+        detail: `identifier limit exceeded: the CSR names ${names.length} identifiers (CN and SANs), at most ${rules.identifierLimit}`,
+      }),
+      results: [],
+    };
+  }
   if (names.length === 0 && (rules.allowedDomainlist.value.restricts || rules.allowedIplist.value.restricts)) {
     return {
       ...reject('csr.no_names', { type: 'urn:ietf:params:acme:error:badCSR', detail: 'CSR has neither a CN nor SANs to check against the allow-lists' }),
