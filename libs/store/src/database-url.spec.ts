@@ -19,6 +19,8 @@ describe(parseDatabaseUrl.name, () => {
       'postgres://db/eg?options=-c%20statement_timeout%3D5000&schema=s',
       { dialect: 'postgres', connectionString: 'postgres://db/eg', schema: 's', options: '-c statement_timeout=5000' },
     ],
+    ['postgres://db/eg?prepare=false&sslmode=require', { dialect: 'postgres', connectionString: 'postgres://db/eg?sslmode=require', prepare: false }],
+    ['postgres://db/eg?prepare=true', { dialect: 'postgres', connectionString: 'postgres://db/eg', prepare: true }],
   ])('parses %j', (url, expected) => {
     expect(parseDatabaseUrl(url, { cwd: '/srv/app' })).toEqual(expected);
   });
@@ -38,6 +40,8 @@ describe(parseDatabaseUrl.name, () => {
     ['sqlite:eg.db?mode=ro', /takes? none/],
     ['sqlite:bad%zz.db', /malformed %-escape/],
     ['postgres://', /names no host/],
+    ['postgres://db/eg?prepare=no', /prepare must be given once, as true or false/],
+    ['postgres://db/eg?prepare=true&prepare=false', /prepare must be given once/],
     ['postgres://db/eg?schema=Tenant', /invalid PostgreSQL schema name 'Tenant'/],
     ['postgres://db/eg?schema=a;drop', /invalid PostgreSQL schema name/],
     ['postgres://db/eg?schema=a&schema=b', /2 schema parameters/],

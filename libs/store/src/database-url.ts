@@ -17,6 +17,11 @@ export interface PostgresTarget {
   schema?: string;
   /** libpq startup `options` taken from the URL (`?options=...`), merged with our search_path. */
   options?: string;
+  /**
+   * `?prepare=false`: never use named prepared statements (for a pooler that does not keep them
+   * per client, such as PgBouncer in transaction mode before 1.21). Default: used.
+   */
+  prepare?: boolean;
 }
 
 export type DatabaseTarget = SqliteTarget | PostgresTarget;
@@ -71,15 +76,21 @@ function parsePostgresUrl(url: string, schemaOption: string | undefined): Postgr
     throw new StoreConfigError(`invalid PostgreSQL schema name '${schema}': use lower-case letters, digits and _ (at most 63, not starting with a digit)`);
   }
   const options = parsed.searchParams.get('options') ?? undefined;
+  const prepareValues = parsed.searchParams.getAll('prepare');
+  if (prepareValues.length > 1 || (prepareValues[0] !== undefined && !['true', 'false'].includes(prepareValues[0]))) {
+    throw new StoreConfigError(`PostgreSQL URL ${redactDatabaseUrl(url)}: prepare must be given once, as true or false`);
+  }
   // pg lets the connection string override explicit config, so our parameters leave the URL.
-  const ours = schemas.length > 0 || options !== undefined;
+  const ours = schemas.length > 0 || options !== undefined || prepareValues.length > 0;
   parsed.searchParams.delete('schema');
   parsed.searchParams.delete('options');
+  parsed.searchParams.delete('prepare');
   return {
     dialect: 'postgres',
     connectionString: ours ? parsed.toString() : url,
     ...(schema !== undefined ? { schema } : {}),
     ...(options !== undefined ? { options } : {}),
+    ...(prepareValues[0] !== undefined ? { prepare: prepareValues[0] === 'true' } : {}),
   };
 }
 

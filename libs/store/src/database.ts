@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { parseDatabaseUrl, redactDatabaseUrl, SQLITE_MEMORY, type DatabaseDialect, type PostgresTarget, type SqliteTarget } from './database-url.js';
 import { errorMessage } from './error-message.js';
+import { NamedStatementPool } from './pg-named-statements.js';
 import { StoreConfigError } from './errors.js';
 import type { Schema } from './schema.js';
 import { AsyncMutex } from './sqlite/async-mutex.js';
@@ -26,6 +27,8 @@ export interface OpenDatabaseOptions {
    * the next query reconnects; without a listener pg would crash the process. Default: a warning.
    */
   onPoolError?: (error: Error) => void;
+  /** PostgreSQL: something the operator should know but that does not stop the store (default: process warning). */
+  onWarning?: (message: string) => void;
 }
 
 export interface StoreDatabase {
@@ -77,7 +80,8 @@ function openPostgres(target: PostgresTarget, redacted: string, opts: OpenDataba
     ...opts.pool,
   });
   pool.on('error', opts.onPoolError ?? ((e: Error) => process.emitWarning(`PostgreSQL pool connection error (${redacted}): ${e.message}`)));
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const dialectPool = target.prepare === false ? pool : new NamedStatementPool(pool, (m) => (opts.onWarning ?? process.emitWarning)(`${m} (${redacted})`));
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: dialectPool }) });
   return handle(db, 'postgres', redacted, target.schema, () => undefined);
 }
 

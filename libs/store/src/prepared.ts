@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { registerNamedStatement } from './pg-named-statements.js';
 
 const SENTINEL = '\u0000enrollgate-prepared-';
 
@@ -38,6 +39,8 @@ export class PreparedQuery<Args extends readonly unknown[], R> {
       return { constant: p };
     });
     if (seen.size !== this.arity) throw new Error(`prepared query uses ${seen.size} of its ${this.arity} arguments as parameters`);
+    // On PostgreSQL the text also becomes a named prepared statement (parsed once per connection).
+    registerNamedStatement(compiled.sql);
     this.compiled = compiled;
     return compiled;
   }
