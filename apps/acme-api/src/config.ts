@@ -118,6 +118,12 @@ export const acmeConfigSchema = z
     /** Limits and lifetimes. Identifiers per order (acme2certifier identifier_limit); default 100. */
     ACME_IDENTIFIER_LIMIT: optionalInt(1, 100000),
     ACME_NONCE_TTL_SECONDS: positiveInt(3600),
+    /**
+     * Accounts kept per replica between requests (default 60 s; 0: read on every request). Every
+     * change through ACME is seen by all replicas on their next request whatever this says; the
+     * age bounds only changes made to the database directly, or lost with Redis' data.
+     */
+    ACME_ACCOUNT_CACHE_SECONDS: optionalInt(0, 86_400),
     ACME_ORDER_LIFETIME_SECONDS: positiveInt(7 * 86400),
     ACME_AUTHZ_LIFETIME_SECONDS: positiveInt(7 * 86400),
     /** How long a valid authorization may be reused by the same account. */

@@ -17,6 +17,8 @@ export interface AccountServiceOptions {
   eabKeys: EabKeyLookup;
   termsOfService: string | undefined;
   minRsaBits: number;
+  /** After each committed change to an account (contact, status, key): other replicas' cached copies go stale. */
+  onAccountChanged?: (id: string) => Promise<void>;
 }
 
 /** newAccount, account update/deactivation and key roll-over (RFC 8555 §7.3). */
@@ -64,13 +66,15 @@ export class AccountService {
     const payload = payloadObject(request);
     let account: AcmeAccount | undefined = signer;
     let changed = false;
+    if (payload['status'] !== undefined && payload['status'] !== 'deactivated') throw malformed('the only status a client may set is "deactivated"');
     if (payload['contact'] !== undefined) {
       account = await this.accounts.updateContact(id, parseContacts(payload['contact']));
+      if (account) await this.options.onAccountChanged?.(id);
       changed = true;
     }
     if (payload['status'] !== undefined) {
-      if (payload['status'] !== 'deactivated') throw malformed('the only status a client may set is "deactivated"');
       account = await this.accounts.deactivate(id);
+      if (account) await this.options.onAccountChanged?.(id);
       changed = true;
     }
     if (!changed) throw malformed('empty account update: use POST-as-GET to fetch the account');
@@ -98,6 +102,7 @@ export class AccountService {
     const result = await this.accounts.changeKey(account.id, account.jwkThumbprint, newKey.jwk, newKey.thumbprint);
     switch (result.outcome) {
       case 'changed':
+        await this.options.onAccountChanged?.(account.id);
         return this.accountReply(200, result.account);
       case 'conflict':
         throw new AcmeProblem('malformed', 'the new key is already in use by another account', {

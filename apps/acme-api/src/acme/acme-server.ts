@@ -1,6 +1,7 @@
 import type { FrontendRuntime } from '@enrollgate/enrollment';
 import type { Logger, Metrics } from '@enrollgate/platform';
 import { AcmeAccountRepository, AcmeOrderRepository } from '@enrollgate/store';
+import { AccountCache } from '../accounts/account-cache.js';
 import { AccountService } from '../accounts/account.service.js';
 import { CertificateStatusService } from '../ari/renewal-info.service.js';
 import type { OpenedPolicy } from '@enrollgate/policy';
@@ -45,7 +46,10 @@ export class AcmeServer {
     this.nonces = new NonceStore(runtime.redis, config.QUEUE_PREFIX, config.ACME_NONCE_TTL_SECONDS);
     const accountRepo = new AcmeAccountRepository(runtime.database);
     const orderRepo = new AcmeOrderRepository(runtime.database);
-    this.verifier = new RequestVerifier(this.urls, this.nonces, accountRepo);
+    const cacheSeconds = config.ACME_ACCOUNT_CACHE_SECONDS ?? 60;
+    const accountCache = new AccountCache(runtime.redis, config.QUEUE_PREFIX, accountRepo, { maxAgeMs: cacheSeconds * 1000 });
+    // Without a cache here, changes still bump the version: other replicas may keep one.
+    this.verifier = new RequestVerifier(this.urls, this.nonces, accountRepo, 2048, cacheSeconds > 0 ? accountCache : undefined);
     const policyLogger = logger.child({ component: 'acme-policy' });
     this.policy = new AcmePolicy(policy ?? openAcmePolicy(config, policyLogger), config, metrics, policyLogger);
     this.problems = metrics.counter('acme_problems_total', 'ACME requests answered with a problem document, by type', ['type']);
@@ -76,6 +80,7 @@ export class AcmeServer {
       eabKeys: this.policy.macKeys,
       termsOfService: config.ACME_TOS_URL,
       minRsaBits: 2048,
+      onAccountChanged: (id) => accountCache.changed(id),
     });
     this.orders = new OrderService(
       orderRepo,

@@ -1,4 +1,5 @@
 import type { AcmeAccount, AcmeAccountRepository } from '@enrollgate/store';
+import type { AccountCache, CachedAccount } from '../accounts/account-cache.js';
 import { AcmeProblem, malformed } from '../acme/problems.js';
 import type { AcmeUrls } from '../acme/urls.js';
 import type { NonceStore } from '../nonce/nonce-store.js';
@@ -48,6 +49,8 @@ export class RequestVerifier {
     private readonly nonces: NonceStore,
     private readonly accounts: AcmeAccountRepository,
     private readonly minRsaBits = 2048,
+    /** Accounts kept between requests and confirmed by version in the nonce round trip (see AccountCache). */
+    private readonly cache?: AccountCache,
   ) {}
 
   async verify(request: IncomingPost, mode: SignerMode): Promise<VerifiedRequest> {
@@ -74,27 +77,56 @@ export class RequestVerifier {
 
     let account: AcmeAccount | undefined;
     let key: AccountKey;
+    let id: string | undefined;
+    let cached: CachedAccount | undefined;
     if (hasJwk) {
       key = importAccountKey(header.jwk, this.minRsaBits);
     } else {
       const kid = header.kid;
       if (typeof kid !== 'string' || !kid.startsWith(this.urls.accountPrefix)) throw malformed(`kid must be an account URL under ${this.urls.accountPrefix}`);
-      const id = kid.slice(this.urls.accountPrefix.length);
-      account = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await this.accounts.get(id) : undefined;
+      id = kid.slice(this.urls.accountPrefix.length);
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new AcmeProblem('accountDoesNotExist', `no account ${kid}`);
+      cached = this.cache?.peek(id);
+      account = cached?.account ?? (await this.readAccount(id));
       if (!account) throw new AcmeProblem('accountDoesNotExist', `no account ${kid}`);
       key = this.keyOf(account);
     }
-    verifyJwsSignature(jws, key);
+    try {
+      verifyJwsSignature(jws, key);
+    } catch (e) {
+      // A key changed on another replica: the cached key is not the one the client now signs with.
+      if (!cached || id === undefined) throw e;
+      cached = undefined;
+      account = await this.readAccount(id);
+      if (!account) throw new AcmeProblem('accountDoesNotExist', `no account ${header.kid as string}`);
+      key = this.keyOf(account);
+      verifyJwsSignature(jws, key);
+    }
 
     const url = this.urls.of(request.path.split('?')[0] ?? '');
     if (typeof header.url !== 'string') throw malformed('protected header has no url');
     if (header.url !== url) throw new AcmeProblem('unauthorized', `JWS url ${header.url} does not match the request URL ${url}`);
     if (typeof header.nonce !== 'string' || header.nonce === '') throw new AcmeProblem('badNonce', 'protected header has no nonce');
-    const { valid, next } = await this.nonces.consumeAndIssue(header.nonce);
+    const versionKey = cached && id !== undefined ? this.cache?.versionKey(id) : undefined;
+    const { valid, next, got } = await this.nonces.consumeAndIssue(header.nonce, versionKey);
     request.onNextNonce?.(next);
     if (!valid) throw new AcmeProblem('badNonce', 'nonce is unknown, used or expired');
+    if (cached && id !== undefined && got !== cached.version) {
+      // Changed since it was cached (on any replica): act on the account as it is now.
+      account = await this.readAccount(id);
+      if (!account) throw new AcmeProblem('accountDoesNotExist', `no account ${header.kid as string}`);
+      const current = this.keyOf(account);
+      if (current !== key) {
+        key = current;
+        verifyJwsSignature(jws, key);
+      }
+    }
     if (account && account.status !== 'valid') throw new AcmeProblem('unauthorized', `account is ${account.status}`);
     return { jws, key, account, payload: decodePayload(jws), url };
+  }
+
+  private readAccount(id: string): Promise<AcmeAccount | undefined> {
+    return this.cache ? this.cache.load(id) : this.accounts.get(id);
   }
 
   private keyOf(account: AcmeAccount): AccountKey {

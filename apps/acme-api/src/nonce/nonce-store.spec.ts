@@ -54,4 +54,13 @@ describe(NonceStore.name, () => {
     connection.disconnect();
     expect(results.map((r) => r.valid).sort()).toEqual([false, true]);
   });
+
+  it('reads one more key in the same round trip when asked (the account version check)', async () => {
+    const key = `${redis.prefix}:acme:account-version:x`;
+    expect((await sut.consumeAndIssue(await sut.issue(), key)).got).toBeNull();
+    await redis.client.set(key, 'v1');
+    expect(await sut.consumeAndIssue(await sut.issue(), key)).toEqual({ valid: true, next: expect.any(String), got: 'v1' });
+    expect(await sut.consumeAndIssue('AAAAAAAAAAAAAAAAAAAAAA', key)).toEqual({ valid: false, next: expect.any(String), got: 'v1' });
+    expect(await sut.consumeAndIssue(await sut.issue())).not.toHaveProperty('got');
+  });
 });

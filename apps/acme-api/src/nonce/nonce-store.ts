@@ -27,23 +27,27 @@ export class NonceStore {
   }
 
   /**
-   * Spends `nonce` and issues the nonce of the response in one round trip (a pipeline: DEL, SET).
-   * `valid` is what consume() would answer; `next` is stored whether or not `nonce` was valid,
-   * since a badNonce answer carries a fresh nonce too.
+   * Spends `nonce` and issues the nonce of the response in one round trip (a pipeline: DEL, SET,
+   * and GET `alsoGet` when given, for the caller's own check). `valid` is what consume() would
+   * answer; `next` is stored whether or not `nonce` was valid, since a badNonce answer carries a
+   * fresh nonce too. `got` is the value of `alsoGet` (absent when the nonce was malformed).
    */
-  async consumeAndIssue(nonce: string): Promise<{ valid: boolean; next: string }> {
+  async consumeAndIssue(nonce: string, alsoGet?: string): Promise<{ valid: boolean; next: string; got?: string | null }> {
     const next = newNonce();
     const nextKey = this.key(next);
     if (!NONCE_FORMAT.test(nonce)) {
       await this.redis.set(nextKey, '1', 'EX', this.ttlSeconds);
       return { valid: false, next };
     }
-    const replies = await this.redis.pipeline().del(this.key(nonce)).set(nextKey, '1', 'EX', this.ttlSeconds).exec();
-    const [del, set] = replies ?? [];
-    if (!del || !set) throw new Error('nonce pipeline returned no replies');
+    const pipeline = this.redis.pipeline().del(this.key(nonce)).set(nextKey, '1', 'EX', this.ttlSeconds);
+    if (alsoGet !== undefined) pipeline.get(alsoGet);
+    const replies = await pipeline.exec();
+    const [del, set, get] = replies ?? [];
+    if (!del || !set || (alsoGet !== undefined && !get)) throw new Error('nonce pipeline returned no replies');
     if (del[0]) throw del[0];
     if (set[0]) throw set[0];
-    return { valid: del[1] === 1, next };
+    if (get?.[0]) throw get[0];
+    return { valid: del[1] === 1, next, ...(get ? { got: get[1] as string | null } : {}) };
   }
 
   private key(nonce: string): string {

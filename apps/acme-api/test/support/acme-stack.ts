@@ -49,6 +49,10 @@ export interface AcmeStack {
   dns: TestDnsServer;
   http01: Http01Responder;
   redis: TestRedis;
+  /** The database the server uses (its own file or schema). */
+  databaseUrl: string;
+  /** Another acme-api on the same database, Redis and queues (a second replica); closed with the stack. */
+  replica(): Promise<{ origin: string; app: NestFastifyApplication }>;
   close(): Promise<void>;
 }
 
@@ -75,15 +79,18 @@ export async function startAcmeStack(database: TestDatabase, env: Record<string,
     ...env,
   });
   // The public URL's host need not resolve: tests connect to the bound port and sign the public URL.
-  const { app, runtime } = await bootFrontend({
-    app: 'acme-api-test',
-    protocol: 'acme',
-    config,
-    listen: config.ACME_LISTEN,
-    imports: [AcmeModule.forRoot(config)],
-    configure: (a) => configureAcmeHttp(a),
-    rewriteUrl: acmeRewriteUrl(config),
-  });
+  const boot = () =>
+    bootFrontend({
+      app: 'acme-api-test',
+      protocol: 'acme',
+      config,
+      listen: config.ACME_LISTEN,
+      imports: [AcmeModule.forRoot(config)],
+      configure: (a) => configureAcmeHttp(a),
+      rewriteUrl: acmeRewriteUrl(config),
+    });
+  const { app, runtime } = await boot();
+  const replicas: NestFastifyApplication[] = [];
   const port = boundPort(app);
   const publicBase = (config.ACME_PUBLIC_URL as string).replace(/\/+$/, '');
   return {
@@ -95,7 +102,14 @@ export async function startAcmeStack(database: TestDatabase, env: Record<string,
     dns,
     http01,
     redis,
+    databaseUrl: db.url,
+    async replica() {
+      const other = (await boot()).app;
+      replicas.push(other);
+      return { origin: `http://127.0.0.1:${boundPort(other)}`, app: other };
+    },
     async close() {
+      for (const r of replicas) await r.close();
       await app.close();
       await ca.close();
       await http01.close();
