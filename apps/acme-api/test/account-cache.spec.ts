@@ -1,4 +1,5 @@
 import { openDatabase } from '@enrollgate/store';
+import { sql } from 'kysely';
 import { withDatabases } from '../../../test/support/databases.js';
 import { AcmeTestClient, newKey, signJws, type AcmeResponse } from './support/acme-test-client.js';
 import { startAcmeStack, type AcmeStack } from './support/acme-stack.js';
@@ -53,11 +54,7 @@ describe('account cache across replicas', () => {
       const db = openDatabase(stack.databaseUrl);
       try {
         const id = (sut.kid as string).split('/').pop() as string;
-        await db.db
-          .updateTable('acme_accounts')
-          .set({ contact: JSON.stringify([contact]) })
-          .where('id', '=', id)
-          .execute();
+        await sql`update acme_accounts set contact = ${JSON.stringify([contact])} where id = ${id}`.execute(db.db);
       } finally {
         await db.close();
       }

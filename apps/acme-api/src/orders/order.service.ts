@@ -133,7 +133,14 @@ export class OrderService {
       if (Object.keys(payload).length !== 0) throw malformed('a challenge response must be the empty object {}');
       const usable = authz.status === 'pending' && Date.parse(authz.expires) > this.now().getTime();
       if (usable && (await this.orders.startChallenge(id))) {
-        challenge = (await this.validation.enqueueAndWait(id, this.options.challengeWaitMs)) ?? challenge;
+        const target = {
+          identifierType: authz.identifier.type,
+          identifierValue: authz.identifier.value,
+          type: challenge.type,
+          token: challenge.token,
+          thumbprint: account.jwkThumbprint,
+        };
+        challenge = (await this.validation.enqueueAndWait(id, this.options.challengeWaitMs, undefined, target)) ?? challenge;
       } else {
         challenge = (await this.orders.getChallenge(id)) ?? challenge;
       }
@@ -177,10 +184,12 @@ export class OrderService {
 
   async certificate(request: VerifiedRequest, id: string): Promise<AcmeReply> {
     requirePostAsGet(request);
-    const order = await this.ownOrder(request, id);
-    const enrollment = order.status === 'valid' && order.enrollmentKey ? await this.runtime.enrollments.get('acme', order.enrollmentKey) : undefined;
-    if (!enrollment || enrollment.status !== 'issued' || !enrollment.certificate) throw notFound('certificate');
-    const pems = [enrollment.certificate, ...(enrollment.chain ?? [])].map((b64) => certificatePem(new Uint8Array(Buffer.from(b64, 'base64'))));
+    const account = accountOf(request);
+    const found = await this.orders.getOrderWithCertificate(id);
+    if (!found) throw notFound('order');
+    if (found.order.accountId !== account.id) throw unauthorized('the order belongs to another account');
+    if (found.order.status !== 'valid' || !found.certificate) throw notFound('certificate');
+    const pems = [found.certificate.leaf, ...found.certificate.chain].map((b64) => certificatePem(new Uint8Array(Buffer.from(b64, 'base64'))));
     return { status: 200, body: pems.join(''), contentType: 'application/pem-certificate-chain' };
   }
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@enrollgate/platform';
-import type { AcmeChallenge, AcmeOrderRepository } from '@enrollgate/store';
+import type { AcmeAuthorization, AcmeChallenge, AcmeOrderRepository } from '@enrollgate/store';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { AcmeProblem } from '../acme/problems.js';
 import { keyAuthorization } from '../jose/jwk.js';
@@ -12,6 +12,19 @@ export const JOB_VALIDATE = 'validate';
 
 export interface ValidateJob {
   challengeId: string;
+  /**
+   * What the challenge POST already read (identifier, challenge type and token, the account key's
+   * thumbprint), so the first attempt needs no read; retries and jobs without it read it again.
+   */
+  target?: ValidationJobTarget;
+}
+
+export interface ValidationJobTarget {
+  identifierType: AcmeAuthorization['identifier']['type'];
+  identifierValue: string;
+  type: string;
+  token: string;
+  thumbprint: string;
 }
 
 export interface ValidationQueueOptions {
@@ -73,7 +86,7 @@ export class ValidationQueue {
    * recorded, without reading it again; one finished by another replica is seen by polling the
    * database.
    */
-  async enqueueAndWait(challengeId: string, timeoutMs: number, pollMs = 250): Promise<AcmeChallenge | undefined> {
+  async enqueueAndWait(challengeId: string, timeoutMs: number, pollMs = 250, target?: ValidationJobTarget): Promise<AcmeChallenge | undefined> {
     const deadline = Date.now() + timeoutMs;
     let woken = false;
     let recorded: AcmeChallenge | undefined;
@@ -86,17 +99,13 @@ export class ValidationQueue {
     };
     this.done.on('done', listener);
     try {
-      await this.queue.add(
-        JOB_VALIDATE,
-        { challengeId },
-        {
-          jobId: `chall-${challengeId}`,
-          attempts: this.options.attempts,
-          backoff: { type: 'exponential', delay: this.options.backoffMs },
-          removeOnComplete: { age: 3600, count: 10000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        },
-      );
+      await this.queue.add(JOB_VALIDATE, target ? { challengeId, target } : { challengeId }, {
+        jobId: `chall-${challengeId}`,
+        attempts: this.options.attempts,
+        backoff: { type: 'exponential', delay: this.options.backoffMs },
+        removeOnComplete: { age: 3600, count: 10000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
       let current: AcmeChallenge | undefined;
       do {
         if (!woken) {
@@ -122,24 +131,21 @@ export class ValidationQueue {
   /** The processor: decode, validate once, record. Thin on purpose. */
   private async process(job: Job<ValidateJob>): Promise<string> {
     const { challengeId } = job.data;
-    const target = await this.orders.getValidationTarget(challengeId);
-    const authz = target?.authorization;
-    const challenge = authz?.challenges.find((c) => c.id === challengeId);
-    if (!target || !authz || !challenge || challenge.status !== 'processing') return 'not processing';
-    const thumbprint = target.accountThumbprint;
-    if (thumbprint === null) throw new UnrecoverableError(`challenge ${challengeId} has no account`);
-    const validator = this.validators.get(challenge.type);
+    const target = job.attemptsMade === 0 && job.data.target ? job.data.target : await this.readTarget(challengeId);
+    if (!target) return 'not processing';
+    const validator = this.validators.get(target.type);
     let outcome: ValidationOutcome;
     if (!validator) {
-      outcome = { ok: false, type: 'malformed', detail: `challenge type ${challenge.type} is not supported`, transient: false };
+      outcome = { ok: false, type: 'malformed', detail: `challenge type ${target.type} is not supported`, transient: false };
     } else {
       outcome = await validator.validate({
-        type: authz.identifier.type,
-        value: authz.identifier.value,
-        token: challenge.token,
-        keyAuthorization: keyAuthorization(challenge.token, thumbprint),
+        type: target.identifierType,
+        value: target.identifierValue,
+        token: target.token,
+        keyAuthorization: keyAuthorization(target.token, target.thumbprint),
       });
     }
+    const challenge = { type: target.type };
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (!outcome.ok && outcome.transient && !lastAttempt) {
       this.options.onOutcome?.(challenge.type, 'retry');
@@ -168,6 +174,22 @@ export class ValidationQueue {
     );
     this.done.emit('done', challengeId, recorded);
     return outcome.ok ? 'valid' : 'invalid';
+  }
+
+  /** The challenge to validate, read from the store; undefined when it is not processing any more. */
+  private async readTarget(challengeId: string): Promise<ValidationJobTarget | undefined> {
+    const target = await this.orders.getValidationTarget(challengeId);
+    const authz = target?.authorization;
+    const challenge = authz?.challenges.find((c) => c.id === challengeId);
+    if (!target || !authz || !challenge || challenge.status !== 'processing') return undefined;
+    if (target.accountThumbprint === null) throw new UnrecoverableError(`challenge ${challengeId} has no account`);
+    return {
+      identifierType: authz.identifier.type,
+      identifierValue: authz.identifier.value,
+      type: challenge.type,
+      token: challenge.token,
+      thumbprint: target.accountThumbprint,
+    };
   }
 
   async close(): Promise<void> {

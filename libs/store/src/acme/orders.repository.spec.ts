@@ -1,5 +1,7 @@
 import { withDatabases } from '../../../../test/support/databases.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from '../index.js';
+import { EnrollmentRepository } from '../enrollments.repository.js';
+import { anEnrollJob, anIssuedResult } from '../testing/fixtures.js';
 import { AcmeAccountRepository } from './accounts.repository.js';
 import { AcmeOrderRepository, type NewAcmeAuthorization } from './orders.repository.js';
 
@@ -101,6 +103,25 @@ describe.each(databases)('ACME order repository on $name', ({ open }) => {
     ).rejects.toHaveProperty('message', expect.stringMatching(/unique/i));
     expect(await sut.getOrder(orderId)).toBeUndefined();
     expect(await sut.getAuthorization(clash.id)).toBeUndefined();
+  });
+
+  it('reads an order with the certificate of its current enrollment, only once that is issued', async () => {
+    const acct = await account();
+    const created = await order(acct.id, [newAuthz('cert.example.test')]);
+    expect(await sut.getOrderWithCertificate(created.id)).toEqual({ order: await sut.getOrder(created.id), certificate: undefined });
+    expect(await sut.getOrderWithCertificate('no-such-order')).toBeUndefined();
+    const key = `${created.id}.r1`;
+    await sut.transitionOrder(created.id, ['pending'], { status: 'processing', enrollmentKey: key });
+    const enrollments = new EnrollmentRepository(db);
+    await enrollments.createOrGet(anEnrollJob({ requestKey: key }), `job-${key}`);
+    // An issued enrollment of another request key (the first, failed submission) is not this order's.
+    await enrollments.createOrGet(anEnrollJob({ requestKey: created.id }), `job-${created.id}`);
+    await enrollments.recordResult(anIssuedResult({ requestKey: created.id, certificate: 'T0xE' }));
+    expect((await sut.getOrderWithCertificate(created.id))?.certificate).toBeUndefined();
+    await enrollments.recordResult(anIssuedResult({ requestKey: key, certificate: 'TEVBRg==', chain: ['SVNTVUVS', 'Uk9PVA=='] }));
+    const found = await sut.getOrderWithCertificate(created.id);
+    expect(found?.certificate).toEqual({ leaf: 'TEVBRg==', chain: ['SVNTVUVS', 'Uk9PVA=='] });
+    expect(found?.order).toEqual(await sut.getOrder(created.id));
   });
 
   it('reads the validation target: authorization, challenges and the account thumbprint in one', async () => {

@@ -200,6 +200,28 @@ export class AcmeOrderRepository {
     return row && toOrder(row);
   }
 
+  private readonly orderWithCertificate = new PreparedQuery(2, (id: string, protocol: 'acme') =>
+    this.db
+      .selectFrom('acme_orders as o')
+      .leftJoin('enrollments as e', (join) => join.on('e.protocol', '=', protocol).onRef('e.request_key', '=', 'o.enrollment_key'))
+      .selectAll('o')
+      .select(['e.status as e_status', 'e.certificate as e_certificate', 'e.chain as e_chain'])
+      .where('o.id', '=', id),
+  );
+
+  /**
+   * The order and the certificate of its current enrollment (certificate download: one query).
+   * `certificate` is set only when that enrollment is issued.
+   */
+  async getOrderWithCertificate(id: string): Promise<{ order: AcmeOrder; certificate: { leaf: string; chain: string[] } | undefined } | undefined> {
+    const row = await this.orderWithCertificate.first(this.db, id, 'acme');
+    if (!row) return undefined;
+    const { e_status, e_certificate, e_chain, ...orderRow } = row;
+    const certificate =
+      e_status === 'issued' && e_certificate ? { leaf: e_certificate, chain: e_chain === null ? [] : (JSON.parse(e_chain) as string[]) } : undefined;
+    return { order: toOrder(orderRow), certificate };
+  }
+
   /** Orders of an account that are not final yet (RFC 8555 §7.1.2.1 `orders`), newest first. */
   async listOpenOrderIds(accountId: string, limit = 1000): Promise<string[]> {
     const rows = await this.db
