@@ -165,4 +165,62 @@ describe.each(databases)('ACME order repository on $name', ({ open }) => {
     expect(await sut.completeChallenge(c2, { status: 'valid', authzExpires: later })).toBe(true);
     expect((await sut.getAuthorization(a.id))?.status).toBe('invalid');
   });
+
+  it('makes the orders ready whose authorizations the valid outcome completes, and only those', async () => {
+    const acct = await account();
+    const single = newAuthz('h1.example.test');
+    const first = newAuthz('h2.example.test');
+    const second = newAuthz('h3.example.test');
+    const one = await order(acct.id, [single]);
+    const two = await order(acct.id, [first, second]);
+    const validate = async (a: NewAcmeAuthorization) => {
+      const challengeId = a.challenges[0]!.id;
+      expect(await sut.startChallenge(challengeId)).toBe(true);
+      expect(await sut.completeChallenge(challengeId, { status: 'valid', authzExpires: later })).toBe(true);
+    };
+    await validate(single);
+    expect((await sut.getOrder(one.id))?.status).toBe('ready');
+    await validate(first);
+    expect((await sut.getOrder(two.id))?.status).toBe('pending');
+    await validate(second);
+    expect((await sut.getOrder(two.id))?.status).toBe('ready');
+    // A later order reusing the valid authorization with a new one is left to its own validation.
+    const fresh = newAuthz('h4.example.test');
+    const three = await order(acct.id, [single.id, fresh]);
+    await validate(fresh);
+    expect((await sut.getOrder(three.id))?.status).toBe('ready');
+  });
+
+  it('leaves an order pending when its other authorization expired, when it expired itself, or on an invalid outcome', async () => {
+    const acct = await account();
+    const past = '2000-01-01T00:00:00.000Z';
+    const stale = { ...newAuthz('i1.example.test'), expires: past };
+    const a = newAuthz('i2.example.test');
+    const withStale = await order(acct.id, [stale, a]);
+    // The stale authorization is valid but expired.
+    await sut.transitionAuthorization(stale.id, ['pending'], 'valid', past);
+    await sut.startChallenge(a.challenges[0]!.id);
+    await sut.completeChallenge(a.challenges[0]!.id, { status: 'valid', authzExpires: later });
+    expect((await sut.getOrder(withStale.id))?.status).toBe('pending');
+
+    const b = newAuthz('i3.example.test');
+    const expiredOrder = await sut.create({
+      id: id('order'),
+      accountId: acct.id,
+      identifiers: [{ type: 'dns', value: 'i3.example.test' }],
+      profile: null,
+      expires: past,
+      replaces: null,
+      authorizations: [b],
+    });
+    await sut.startChallenge(b.challenges[0]!.id);
+    await sut.completeChallenge(b.challenges[0]!.id, { status: 'valid', authzExpires: later });
+    expect((await sut.getOrder(expiredOrder.id))?.status).toBe('pending');
+
+    const c = newAuthz('i4.example.test');
+    const refused = await order(acct.id, [c]);
+    await sut.startChallenge(c.challenges[0]!.id);
+    await sut.completeChallenge(c.challenges[0]!.id, { status: 'invalid', error: { type: 'x', detail: 'y', status: 403 } });
+    expect((await sut.getOrder(refused.id))?.status).toBe('pending');
+  });
 });

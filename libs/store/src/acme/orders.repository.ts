@@ -376,9 +376,21 @@ export class AcmeOrderRepository {
   /**
    * completeChallenge() returning the challenge as recorded, or undefined when it was not
    * processing any more. PostgreSQL: one statement (CTEs); elsewhere one transaction.
+   *
+   * A valid outcome also moves each pending, unexpired order of the authorization whose other
+   * authorizations are all valid and unexpired to ready, so finalize need not read them. Two
+   * authorizations of one order validated at the same moment may each see the other still
+   * pending and leave the order pending: reading the order then works it out as before.
    */
   async recordChallengeOutcome(challengeId: string, outcome: ChallengeOutcome): Promise<AcmeChallenge | undefined> {
     const now = this.now().toISOString();
+    if (this.postgres) {
+      const row =
+        outcome.status === 'valid'
+          ? await this.validOutcome.first(this.db, challengeId, now, outcome.authzExpires)
+          : await this.invalidOutcome.first(this.db, challengeId, now, JSON.stringify(outcome.error));
+      return row && toChallenge(row);
+    }
     const challengeSet = {
       status: outcome.status,
       updated_at: now,
@@ -386,22 +398,6 @@ export class AcmeOrderRepository {
       error: outcome.status === 'invalid' ? JSON.stringify(outcome.error) : null,
     };
     const authzSet = { status: outcome.status, updated_at: now, ...(outcome.status === 'valid' ? { expires: outcome.authzExpires } : {}) };
-    if (this.postgres) {
-      const row = await this.db
-        .with('c', (qb) => qb.updateTable('acme_challenges').set(challengeSet).where('id', '=', challengeId).where('status', '=', 'processing').returningAll())
-        .with('a', (qb) =>
-          qb
-            .updateTable('acme_authorizations')
-            .set(authzSet)
-            .where('id', '=', (eb) => eb.selectFrom('c').select('c.authorization_id'))
-            .where('status', '=', 'pending')
-            .returning('id'),
-        )
-        .selectFrom('c')
-        .selectAll()
-        .executeTakeFirst();
-      return row && toChallenge(row);
-    }
     return this.db.transaction().execute(async (trx: Transaction<Schema & AcmeTables>) => {
       const challenge = await trx
         .updateTable('acme_challenges')
@@ -411,10 +407,111 @@ export class AcmeOrderRepository {
         .returningAll()
         .executeTakeFirst();
       if (!challenge) return undefined;
-      await trx.updateTable('acme_authorizations').set(authzSet).where('id', '=', challenge.authorization_id).where('status', '=', 'pending').execute();
+      const authz = await trx
+        .updateTable('acme_authorizations')
+        .set(authzSet)
+        .where('id', '=', challenge.authorization_id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      if (outcome.status === 'valid' && authz.numUpdatedRows > 0n) {
+        // Here the transaction sees its own update: every authorization of the order is checked.
+        await trx
+          .updateTable('acme_orders')
+          .set({ status: 'ready', updated_at: now })
+          .where('status', '=', 'pending')
+          .where('expires', '>', now)
+          .where('id', 'in', (eb) => eb.selectFrom('acme_order_authorizations').select('order_id').where('authorization_id', '=', challenge.authorization_id))
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('acme_order_authorizations as oa')
+                  .innerJoin('acme_authorizations as a', 'a.id', 'oa.authorization_id')
+                  .select('oa.order_id')
+                  .whereRef('oa.order_id', '=', 'acme_orders.id')
+                  .where((w) => w.or([w('a.status', '!=', 'valid'), w('a.expires', '<=', now)])),
+              ),
+            ),
+          )
+          .execute();
+      }
       return toChallenge(challenge);
     });
   }
+
+  /** PostgreSQL: challenge, authorization and the orders it makes ready, in one statement. */
+  private readonly validOutcome = new PreparedQuery(3, (challengeId: string, now: string, authzExpires: string) =>
+    this.db
+      .with('c', (qb) =>
+        qb
+          .updateTable('acme_challenges')
+          .set({ status: 'valid', updated_at: now, validated: now, error: null })
+          .where('id', '=', challengeId)
+          .where('status', '=', 'processing')
+          .returningAll(),
+      )
+      .with('a', (qb) =>
+        qb
+          .updateTable('acme_authorizations')
+          .set({ status: 'valid', updated_at: now, expires: authzExpires })
+          .where('id', '=', (eb) => eb.selectFrom('c').select('c.authorization_id'))
+          .where('status', '=', 'pending')
+          .returning('id'),
+      )
+      .with('o', (qb) =>
+        qb
+          .updateTable('acme_orders')
+          .set({ status: 'ready', updated_at: now })
+          .where('status', '=', 'pending')
+          .where('expires', '>', now)
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('acme_order_authorizations')
+              .select('order_id')
+              .where('authorization_id', 'in', (s) => s.selectFrom('a').select('a.id')),
+          )
+          // The statement sees the authorizations as they were before it: the one it validates
+          // counts through `a`, every other one of the order must already be valid.
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('acme_order_authorizations as oa')
+                  .innerJoin('acme_authorizations as other', 'other.id', 'oa.authorization_id')
+                  .select('oa.order_id')
+                  .whereRef('oa.order_id', '=', 'acme_orders.id')
+                  .where('other.id', 'not in', (s) => s.selectFrom('a').select('a.id'))
+                  .where((w) => w.or([w('other.status', '!=', 'valid'), w('other.expires', '<=', now)])),
+              ),
+            ),
+          )
+          .returning('id'),
+      )
+      .selectFrom('c')
+      .selectAll(),
+  );
+
+  private readonly invalidOutcome = new PreparedQuery(3, (challengeId: string, now: string, error: string) =>
+    this.db
+      .with('c', (qb) =>
+        qb
+          .updateTable('acme_challenges')
+          .set({ status: 'invalid', updated_at: now, validated: null, error })
+          .where('id', '=', challengeId)
+          .where('status', '=', 'processing')
+          .returningAll(),
+      )
+      .with('a', (qb) =>
+        qb
+          .updateTable('acme_authorizations')
+          .set({ status: 'invalid', updated_at: now })
+          .where('id', '=', (eb) => eb.selectFrom('c').select('c.authorization_id'))
+          .where('status', '=', 'pending')
+          .returning('id'),
+      )
+      .selectFrom('c')
+      .selectAll(),
+  );
 }
 
 function parseProblem(text: string | null): StoredProblem | null {
