@@ -123,27 +123,29 @@ export class OrderService {
 
   async challenge(request: VerifiedRequest, id: string): Promise<AcmeReply> {
     const account = accountOf(request);
-    const authz = await this.orders.getAuthorizationOfChallenge(id);
+    // §7.5.1: the client's response is an empty JSON object; anything else is read-only here.
+    const posted = request.jws.payloadB64 !== '';
+    const p = request.payload;
+    const responds = posted && typeof p === 'object' && p !== null && !Array.isArray(p) && Object.keys(p).length === 0;
+    // A response moves the challenge to processing in the same statement that reads it.
+    const found = responds ? await this.orders.respondToChallenge(id, account.id) : undefined;
+    const authz = found ? found.authorization : responds ? undefined : await this.orders.getAuthorizationOfChallenge(id);
     let challenge = authz?.challenges.find((c) => c.id === id);
     if (!challenge || !authz) throw notFound('challenge');
     if (authz.accountId !== account.id) throw unauthorized('the challenge belongs to another account');
-    if (request.jws.payloadB64 !== '') {
-      // §7.5.1: the client's response is an empty JSON object.
-      const payload = payloadObject(request);
-      if (Object.keys(payload).length !== 0) throw malformed('a challenge response must be the empty object {}');
-      const usable = authz.status === 'pending' && Date.parse(authz.expires) > this.now().getTime();
-      if (usable && (await this.orders.startChallenge(id))) {
-        const target = {
-          identifierType: authz.identifier.type,
-          identifierValue: authz.identifier.value,
-          type: challenge.type,
-          token: challenge.token,
-          thumbprint: account.jwkThumbprint,
-        };
-        challenge = (await this.validation.enqueueAndWait(id, this.options.challengeWaitMs, undefined, target)) ?? challenge;
-      } else {
-        challenge = (await this.orders.getChallenge(id)) ?? challenge;
-      }
+    if (posted && !responds) {
+      payloadObject(request);
+      throw malformed('a challenge response must be the empty object {}');
+    }
+    if (found?.started) {
+      const target = {
+        identifierType: authz.identifier.type,
+        identifierValue: authz.identifier.value,
+        type: challenge.type,
+        token: challenge.token,
+        thumbprint: account.jwkThumbprint,
+      };
+      challenge = (await this.validation.enqueueAndWait(id, this.options.challengeWaitMs, undefined, target)) ?? challenge;
     }
     const headers: Record<string, string> = challenge.status === 'processing' ? { 'retry-after': String(this.options.retryAfterSeconds) } : {};
     return json(200, challengeView(this.urls, challenge), headers, [{ url: this.urls.authz(authz.id), rel: 'up' }]);

@@ -223,4 +223,35 @@ describe.each(databases)('ACME order repository on $name', ({ open }) => {
     await sut.completeChallenge(c.challenges[0]!.id, { status: 'invalid', error: { type: 'x', detail: 'y', status: 403 } });
     expect((await sut.getOrder(refused.id))?.status).toBe('pending');
   });
+
+  it('starts a challenge on the client’s response only for the owner of a pending, unexpired authorization', async () => {
+    const acct = await account();
+    const other = await account();
+    const a = newAuthz('j1.example.test');
+    await order(acct.id, [a]);
+    const [c1, c2] = a.challenges.map((c) => c.id) as [string, string];
+    const statusOf = (r: { authorization: { challenges: { id: string; status: string }[] } } | undefined, id: string) =>
+      r?.authorization.challenges.find((c) => c.id === id)?.status;
+
+    const foreign = await sut.respondToChallenge(c1, other.id);
+    expect(foreign?.started).toBe(false);
+    expect(foreign?.authorization.accountId).toBe(acct.id);
+    expect((await sut.getChallenge(c1))?.status).toBe('pending');
+
+    const first = await sut.respondToChallenge(c1, acct.id);
+    expect(first?.started).toBe(true);
+    expect(statusOf(first, c1)).toBe('processing');
+    expect(statusOf(first, c2)).toBe('pending');
+    expect((await sut.getChallenge(c1))?.status).toBe('processing');
+    const again = await sut.respondToChallenge(c1, acct.id);
+    expect(again?.started).toBe(false);
+    expect(statusOf(again, c1)).toBe('processing');
+
+    const expired = { ...newAuthz('j2.example.test'), expires: '2000-01-01T00:00:00.000Z' };
+    await order(acct.id, [expired]);
+    const late = await sut.respondToChallenge(expired.challenges[0]!.id, acct.id);
+    expect(late?.started).toBe(false);
+    expect((await sut.getChallenge(expired.challenges[0]!.id))?.status).toBe('pending');
+    expect(await sut.respondToChallenge('no-such-challenge', acct.id)).toBeUndefined();
+  });
 });

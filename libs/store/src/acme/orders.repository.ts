@@ -327,8 +327,8 @@ export class AcmeOrderRepository {
     return ids.map((id) => byId.get(id)).filter((a): a is AcmeAuthorization => a !== undefined);
   }
 
-  private authorizationsWithChallenges() {
-    return this.db
+  private authorizationsWithChallenges(from: QueryCreator<Schema & AcmeTables> = this.db) {
+    return from
       .selectFrom('acme_authorizations as a')
       .leftJoin('acme_challenges as c', 'c.authorization_id', 'a.id')
       .selectAll('a')
@@ -357,6 +357,57 @@ export class AcmeOrderRepository {
     const row = await this.challengeById.first(this.db, id);
     return row && toChallenge(row);
   }
+
+  /**
+   * The client's response to a challenge (RFC 8555 §7.5.1): moves it pending → processing when
+   * its authorization is pending, unexpired at `now` and `accountId`'s, and returns that
+   * authorization with its challenges as they are after the move; `started` says whether this
+   * call moved it. Undefined when there is no such challenge. PostgreSQL: one statement.
+   */
+  async respondToChallenge(challengeId: string, accountId: string): Promise<{ authorization: AcmeAuthorization; started: boolean } | undefined> {
+    const now = this.now().toISOString();
+    if (this.postgres) {
+      const rows = await this.respondPostgres.execute(this.db, challengeId, now, accountId);
+      const authorization = assembleAuthorizations(rows)[0];
+      if (!authorization) return undefined;
+      // The statement reads the challenges as they were before its own update.
+      const started = Number(rows[0]?.started ?? 0) > 0;
+      if (started) {
+        for (const c of authorization.challenges) if (c.id === challengeId) Object.assign(c, { status: 'processing' });
+      }
+      return { authorization, started };
+    }
+    const before = await this.getAuthorizationOfChallenge(challengeId);
+    if (!before) return undefined;
+    const usable = before.accountId === accountId && before.status === 'pending' && before.expires > now;
+    const started = usable && (await this.startChallenge(challengeId));
+    const authorization = started ? before : ((await this.getAuthorizationOfChallenge(challengeId)) ?? before);
+    if (started) for (const c of authorization.challenges) if (c.id === challengeId) Object.assign(c, { status: 'processing' });
+    return { authorization, started };
+  }
+
+  private readonly respondPostgres = new PreparedQuery(3, (challengeId: string, now: string, accountId: string) =>
+    this.authorizationsWithChallenges(
+      this.db.with('s', (qb) =>
+        qb
+          .updateTable('acme_challenges')
+          .set({ status: 'processing', updated_at: now })
+          .where('id', '=', challengeId)
+          .where('status', '=', 'pending')
+          .where('authorization_id', 'in', (eb) =>
+            eb.selectFrom('acme_authorizations').select('id').where('account_id', '=', accountId).where('status', '=', 'pending').where('expires', '>', now),
+          )
+          .returning('id'),
+      ) as unknown as QueryCreator<Schema & AcmeTables>,
+    )
+      .select((eb) =>
+        eb
+          .selectFrom('s' as never)
+          .select(eb.fn.countAll<number>().as('n'))
+          .as('started'),
+      )
+      .where('a.id', '=', (eb) => eb.selectFrom('acme_challenges').select('authorization_id').where('id', '=', challengeId)),
+  );
 
   /** pending → processing when the client answers the challenge; false when not pending any more. */
   async startChallenge(id: string): Promise<boolean> {
