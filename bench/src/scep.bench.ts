@@ -11,7 +11,8 @@
  *
  * DATABASE_URL=postgres://… runs scep-api on PostgreSQL (a fresh schema per run) instead of a
  * temporary SQLite file; BENCH_CPU_PROF=DIR writes V8 CPU profiles of scep-api and wcce-worker.
- * The redis_cmds column is Redis commands per enrollment (INFO commandstats, all clients: run
+ * The redis_cmds column is Redis commands per enrollment, those inside Lua scripts included (INFO
+ * commandstats, all clients: run
  * it alone, as every benchmark). BENCH_NODE_FLAGS adds node flags to both (e.g. --perf-basic-prof).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
