@@ -12,12 +12,11 @@
  * DATABASE_URL=postgres://… runs scep-api on PostgreSQL (a fresh schema per run) instead of a
  * temporary SQLite file; BENCH_CPU_PROF=DIR writes V8 CPU profiles of scep-api and wcce-worker.
  * The redis_cmds column is Redis commands per enrollment, those inside Lua scripts included (INFO
- * commandstats, all clients: run
- * it alone, as every benchmark). BENCH_NODE_FLAGS adds node flags to both (e.g. --perf-basic-prof).
+ * commandstats, all clients: run it alone, as every benchmark). BENCH_NODE_FLAGS adds node flags
+ * to both (e.g. --perf-basic-prof); BENCH_SCEP_WARMUP sets the enrollments before each row (4).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { X509Certificate, createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
