@@ -21,6 +21,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { buildCsr, parseCertificate, readPkcs7Certificates, scep, type CertificateInfo } from '@enrollgate/pki';
 import { migrateToLatest, openDatabase } from '@enrollgate/store';
 import { SMOKE, freePort, percentile, printTable, processCpuSeconds, writeResults, type BenchRow } from './harness.js';
@@ -188,10 +189,11 @@ async function benchEnrollgate(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'eg-scep-bench-'));
   const sim = await startSim('rsa2048');
   const children: ChildProcess[] = [];
+  const baseDb = process.env.DATABASE_URL || `sqlite://${join(dir, 'eg.db')}`;
+  const pgSchema = /^postgres/.test(baseDb) ? `bench_scep_${randomBytes(3).toString('hex')}` : undefined;
+  const dbUrl = pgSchema ? `${baseDb}${baseDb.includes('?') ? '&' : '?'}schema=${pgSchema}` : baseDb;
   try {
     const [workerPort, scepPort] = [await freePort(), await freePort()];
-    const baseDb = process.env.DATABASE_URL || `sqlite://${join(dir, 'eg.db')}`;
-    const dbUrl = /^postgres/.test(baseDb) ? `${baseDb}${baseDb.includes('?') ? '&' : '?'}schema=bench_scep_${randomBytes(3).toString('hex')}` : baseDb;
     const db = openDatabase(dbUrl);
     await migrateToLatest(db);
     await db.close();
@@ -259,6 +261,11 @@ async function benchEnrollgate(): Promise<BenchRow[]> {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
     await stopSim(sim);
+    if (pgSchema) {
+      const db = openDatabase(baseDb);
+      await sql`drop schema if exists ${sql.id(pgSchema)} cascade`.execute(db.db);
+      await db.close();
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
