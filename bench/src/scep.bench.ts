@@ -7,13 +7,21 @@
  * before the timed part (AES-128-CBC, PKCS#1 v1.5 key transport, SHA-256); every certificate is
  * decrypted and verified against its CA after it.
  *
- *   node bench/dist/scep.bench.js [--smoke]      (build first; npm run bench does)
+ *   node bench/dist/scep.bench.js [--smoke] [--no-peer]      (build first; npm run bench does)
+ *
+ * DATABASE_URL=postgres://… runs scep-api on PostgreSQL (a fresh schema per run) instead of a
+ * temporary SQLite file; BENCH_CPU_PROF=DIR writes V8 CPU profiles of scep-api and wcce-worker.
+ * The redis_cmds column is Redis commands per enrollment, those inside Lua scripts included (INFO
+ * commandstats, all clients: run it alone, as every benchmark). BENCH_NODE_FLAGS adds node flags
+ * to both (e.g. --perf-basic-prof); BENCH_SCEP_WARMUP sets the enrollments before each row (4).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { X509Certificate, createPublicKey, generateKeyPairSync, webcrypto, type KeyObject } from 'node:crypto';
+import { X509Certificate, createPublicKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
 import { buildCsr, parseCertificate, readPkcs7Certificates, scep, type CertificateInfo } from '@enrollgate/pki';
 import { migrateToLatest, openDatabase } from '@enrollgate/store';
 import { SMOKE, freePort, percentile, printTable, processCpuSeconds, writeResults, type BenchRow } from './harness.js';
@@ -23,6 +31,16 @@ import { CA_NAME, PASSWORD, ROOT, USER, startSim, stopSim } from './sim.js';
 const CONCURRENCY = [1, 4, 16];
 const COUNT: Record<number, number> = SMOKE ? { 1: 3, 4: 4, 16: 16 } : { 1: 150, 4: 300, 16: 480 };
 const CHALLENGE = 's3cret';
+const PEER = !process.argv.includes('--no-peer');
+/** Enrollments before each timed row (BENCH_SCEP_WARMUP; default 4). */
+const WARMUP = Number(process.env.BENCH_SCEP_WARMUP ?? 4);
+
+/** Redis commands executed so far (all clients), from INFO commandstats. */
+async function redisCommands(redis: Redis): Promise<number> {
+  let n = 0;
+  for (const m of (await redis.info('commandstats')).matchAll(/^cmdstat_[^:]+:calls=(\d+)/gm)) n += Number(m[1]);
+  return n;
+}
 
 interface Prepared {
   der: Uint8Array;
@@ -171,9 +189,11 @@ async function benchEnrollgate(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'eg-scep-bench-'));
   const sim = await startSim('rsa2048');
   const children: ChildProcess[] = [];
+  const baseDb = process.env.DATABASE_URL || `sqlite://${join(dir, 'eg.db')}`;
+  const pgSchema = /^postgres/.test(baseDb) ? `bench_scep_${randomBytes(3).toString('hex')}` : undefined;
+  const dbUrl = pgSchema ? `${baseDb}${baseDb.includes('?') ? '&' : '?'}schema=${pgSchema}` : baseDb;
   try {
     const [workerPort, scepPort] = [await freePort(), await freePort()];
-    const dbUrl = `sqlite://${join(dir, 'eg.db')}`;
     const db = openDatabase(dbUrl);
     await migrateToLatest(db);
     await db.close();
@@ -187,6 +207,8 @@ async function benchEnrollgate(): Promise<BenchRow[]> {
     const profDir = process.env.BENCH_CPU_PROF;
     const start = (app: string, env: Record<string, string>) => {
       const flags = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `${app}.cpuprofile`] : [];
+      // BENCH_NODE_FLAGS: extra node flags for both (e.g. --perf-basic-prof for `perf record`)
+      flags.push(...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []));
       const c = spawn(process.execPath, [...flags, join(ROOT, 'apps', app, 'dist', 'main.js')], {
         env: { ...common, ...env },
         stdio: ['ignore', 'ignore', 'inherit'],
@@ -218,23 +240,32 @@ async function benchEnrollgate(): Promise<BenchRow[]> {
     const ca = await getCaCert(url);
     const caPem = readFileSync(join(sim.stateDir, 'ca.pem'), 'utf8');
     const rows: BenchRow[] = [];
+    const redis = new Redis(common.REDIS_URL);
     for (const concurrency of CONCURRENCY) {
-      const warm = await prepare(ca.encryption, 4, `warm${concurrency}`);
+      const warm = await prepare(ca.encryption, WARMUP, `warm${concurrency}`);
       await runRow(url, warm, Math.min(concurrency, 4));
       const prepared = await prepare(ca.encryption, COUNT[concurrency]!, `eg${concurrency}`);
       const cpu = () => ({ api: processCpuSeconds(api.pid!), worker: processCpuSeconds(worker.pid!), sim: processCpuSeconds(sim.pid) });
+      const cmd0 = await redisCommands(redis);
       const cpu0 = cpu();
       const r = await runRow(url, prepared, concurrency);
       const cpu1 = cpu();
+      const cmds = (await redisCommands(redis)) - cmd0 - 1;
       const parts = { api: cpu1.api - cpu0.api, worker: cpu1.worker - cpu0.worker, sim: cpu1.sim - cpu0.sim };
       const total = parts.api + parts.worker + parts.sim;
-      rows.push(row('enrollgate scep-api (queue+worker+sim)', concurrency, r, verifyAll(r.bodies, caPem), total, parts));
+      rows.push({ ...row('enrollgate scep-api (queue+worker+sim)', concurrency, r, verifyAll(r.bodies, caPem), total, parts), redis_cmds: cmds / r.ok });
     }
+    redis.disconnect();
     return rows;
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)));
     await stopSim(sim);
+    if (pgSchema) {
+      const db = openDatabase(baseDb);
+      await sql`drop schema if exists ${sql.id(pgSchema)} cascade`.execute(db.db);
+      await db.close();
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -290,7 +321,7 @@ function benchMicromdm(): BenchRow[] {
 async function main(): Promise<void> {
   if (process.argv.includes('--micromdm-child')) return micromdmChild();
   if (!existsSync(join(ROOT, 'apps', 'scep-api', 'dist', 'main.js'))) throw new Error('build first: npx nx run-many -t build');
-  const rows = [...(await benchEnrollgate()), ...benchMicromdm()];
+  const rows = [...(await benchEnrollgate()), ...(PEER ? benchMicromdm() : [])];
   printTable('SCEP PKIOperation (PKCSReq) enrollments per second, RSA-2048, pre-made keys and messages', rows);
   const bad = rows.filter((r) => r.verified !== r.ok || (r.failed as number) > 0);
   const file = writeResults('scep', { rows, counts: COUNT });

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Inject, Injectable } from '@nestjs/common';
+import type { EnrollJob } from '@enrollgate/contracts';
 import { FrontendRuntime } from '@enrollgate/enrollment';
 import { LOGGER, Metrics, type Logger } from '@enrollgate/platform';
 import { derFrom, isPkiError, isSelfIssued, parseCertificate, readCsr, scep, verifyIssuedBy, type CsrInfo } from '@enrollgate/pki';
@@ -190,7 +191,7 @@ export class PkiOperationService {
       csrSha256: csrHash,
       challengeId: challengeId ?? null,
     });
-    await this.runtime.producer.submit({
+    const job: EnrollJob = {
       requestKey,
       protocol: 'scep',
       csr: Buffer.from(csr.der).toString('base64'),
@@ -199,8 +200,15 @@ export class PkiOperationService {
       ...(Object.keys(attributes).length ? { attributes } : {}),
       requester: { protocol: 'scep', subject: message.signerCertificate.info?.subject ?? 'unknown signer', ...(remoteAddress ? { remoteAddress } : {}) },
       submittedAt: new Date().toISOString(),
-    });
-    const enrollment = await this.runtime.waitForResult(requestKey, this.config.SCEP_WAIT_SECONDS * 1000);
+    };
+    // Submitted once the wait listens: its row is the first state (no second read), and a result
+    // arriving right after the enqueue wakes the wait.
+    const enrollment = await this.runtime.waitForResult(
+      requestKey,
+      this.config.SCEP_WAIT_SECONDS * 1000,
+      undefined,
+      async () => (await this.runtime.producer.submit(job)).enrollment,
+    );
     return { ...(await this.answerFrom(requestKey, enrollment)), policy };
   }
 
