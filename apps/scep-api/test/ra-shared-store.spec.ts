@@ -12,6 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boundPort } from '@enrollgate/platform';
+import { openDatabase } from '@enrollgate/store';
+import { sql } from 'kysely';
 import { scep } from '@enrollgate/pki';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CA_NAME, PASSWORD, USER, admin, startSim, type SimProcess } from '../../../test/support/adcs-sim.js';
@@ -62,6 +64,16 @@ describe.each(databases)('RA identities in the shared database, two scep-api ins
       .map((r) => r.template ?? '')
       .filter((t) => RA_TEMPLATES.includes(t))
       .sort();
+  };
+  /** RA generations the store holds per template (pending or issued): each must be exactly one CA request. */
+  const generationsInStore = async (): Promise<string[]> => {
+    const db = openDatabase(dbUrl);
+    try {
+      const { rows } = await sql<{ template: string }>`select template from scep_ra_identities where status in ('pending', 'issued')`.execute(db.db);
+      return rows.map((r) => r.template).sort();
+    } finally {
+      await db.close();
+    }
   };
   const ders = (ca: CaCerts) => ca.all.map((c) => Buffer.from(c.der).toString('base64'));
   /** A device (own key, so its own transaction) with a PKCSReq encrypted to `recipient`, posting to instance `n`. */
@@ -130,7 +142,10 @@ describe.each(databases)('RA identities in the shared database, two scep-api ins
     // 10 days before the RA certificates expire (inside the default 30-day window), both check at once
     offsetMs = before.all[0]!.notAfter.getTime() - Date.now() - 10 * DAY_MS;
     await Promise.all([raA.checkRenewal(), raB.checkRenewal()]);
+    // One new generation per usage, enrolled once: an instance that finds the other's renewal
+    // adopts it, even though at this offset the renewed certificate is itself due already.
     expect(await raRequestsAtCa()).toEqual([...RA_TEMPLATES, ...RA_TEMPLATES].sort());
+    expect(await raRequestsAtCa()).toEqual(await generationsInStore());
     const [a1, b1] = await Promise.all(clients.map((c) => c.getCaCert()));
     expect(ders(b1!)).toEqual(ders(a1!));
     expect(a1!.all[0]!.serialNumber).not.toBe(before.all[0]!.serialNumber);
@@ -139,6 +154,7 @@ describe.each(databases)('RA identities in the shared database, two scep-api ins
     // so A alone renews once more, B does not check, and does not re-read on its timer (an hour here)
     await raA.checkRenewal();
     expect(await raRequestsAtCa()).toHaveLength(6);
+    expect(await raRequestsAtCa()).toEqual(await generationsInStore());
     const a2 = await clientA.getCaCert();
     expect(a2.all[1]!.serialNumber).not.toBe(a1!.all[1]!.serialNumber);
     expect(ders(await clientB.getCaCert())).toEqual(ders(a1!));
@@ -152,6 +168,22 @@ describe.each(databases)('RA identities in the shared database, two scep-api ins
     expect([late.status, late.reason]).toEqual(['SUCCESS', undefined]);
     offsetMs = 0;
   }, 120_000);
+
+  it('an instance whose check begins after the other renewed adopts that renewal instead of renewing again', async () => {
+    const [raA, raB] = apps.map((a) => a.get(RaService)) as [RaService, RaService];
+    const [clientA, clientB] = clients as [TestScepClient, TestScepClient];
+    const served = await clientA.getCaCert();
+    offsetMs = served.all[0]!.notAfter.getTime() - Date.now() - 10 * DAY_MS;
+    const requests = (await raRequestsAtCa()).length;
+    await raA.checkRenewal();
+    expect(await raRequestsAtCa()).toHaveLength(requests + 2);
+    // B still serves the previous generation; the newest is due at this offset too, yet it is A's fresh one.
+    expect(ders(await clientB.getCaCert())).toEqual(ders(served));
+    await raB.checkRenewal();
+    expect(await raRequestsAtCa()).toHaveLength(requests + 2);
+    expect(ders(await clientB.getCaCert())).toEqual(ders(await clientA.getCaCert()));
+    offsetMs = 0;
+  }, 60_000);
 
   it('a scep-api with another SCEP_RA_KEY_ENCRYPTION_KEY does not start: the error names the key, never a key value', async () => {
     const wrong = randomBytes(32).toString('base64');

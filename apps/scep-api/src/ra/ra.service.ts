@@ -81,6 +81,8 @@ export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
   /** identities parsed from stored rows, by row id (rows never change once issued) */
   private readonly parsed = new Map<string, RaIdentity>();
   private stateIds = '';
+  /** generation of the newest identity served per usage (shared store) */
+  private served: Partial<Record<(typeof USAGES)[number], number>> = {};
   private refreshTimer: NodeJS.Timeout | undefined;
   private lastRecheck = 0;
 
@@ -224,6 +226,7 @@ export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const id of this.parsed.keys()) if (!known.has(id)) this.parsed.delete(id);
     this.setState({ signing, encryption, chain });
     this.stateIds = ids;
+    this.served = { signing: signingRow.generation, encryption: encryptionRow.generation };
     this.logger.info(
       {
         store: 'database',
@@ -267,6 +270,9 @@ export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
    * next generation when the newest is missing or due; then serves what the store holds.
    */
   private async ensureEnrolledShared(store: ScepRaIdentityRepository): Promise<void> {
+    // What this replica served when the check began: a newer generation in the store was renewed
+    // by another replica meanwhile, and is adopted, not renewed again in the same check.
+    const servedAtStart = { ...this.served };
     await this.refresh();
     for (const usage of USAGES) {
       let enrolled = false;
@@ -274,6 +280,8 @@ export class RaService implements OnApplicationBootstrap, OnModuleDestroy {
         const latest = await store.latest(usage);
         let row = latest?.status === 'pending' ? latest : undefined;
         if (!row) {
+          const served = servedAtStart[usage];
+          if (latest && served !== undefined && latest.generation > served) break;
           if (!this.needsRenewalAt(latest?.notAfter)) break;
           const generation = (latest?.generation ?? 0) + 1;
           const claimed = await store.claim({ usage, generation, ...(await this.newRequest(usage)) });
