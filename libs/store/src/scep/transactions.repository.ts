@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { PreparedQuery } from '../prepared.js';
 import type { StoreDatabase } from '../database.js';
 import type { ScepSchema, ScepTransactionsTable } from './schema.js';
 
@@ -54,27 +55,71 @@ export class ScepTransactionRepository {
     return this.options.now?.() ?? new Date();
   }
 
+  // The statements of every PKIOperation, compiled once (PreparedQuery; named statements on PostgreSQL).
+  private readonly insert = new PreparedQuery(
+    11,
+    (
+      requestKey: string,
+      transactionId: string,
+      profile: string,
+      signerKeySha256: string,
+      messageType: number,
+      csrSha256: string,
+      challengeId: string | null,
+      certificateSerial: null,
+      createdAt: string,
+      updatedAt: string,
+      expiresAt: string,
+    ) =>
+      this.db
+        .insertInto('scep_transactions')
+        .values({
+          request_key: requestKey,
+          transaction_id: transactionId,
+          profile,
+          signer_key_sha256: signerKeySha256,
+          message_type: messageType,
+          csr_sha256: csrSha256,
+          challenge_id: challengeId,
+          certificate_serial: certificateSerial,
+          created_at: createdAt,
+          updated_at: updatedAt,
+          expires_at: expiresAt,
+        })
+        .onConflict((oc) => oc.column('request_key').doNothing())
+        .returningAll(),
+  );
+  private readonly live = new PreparedQuery(2, (requestKey: string, now: string) =>
+    this.db.selectFrom('scep_transactions').selectAll().where('request_key', '=', requestKey).where('expires_at', '>', now),
+  );
+  private readonly extend = new PreparedQuery(3, (requestKey: string, updatedAt: string, expiresAt: string) =>
+    this.db.updateTable('scep_transactions').set({ updated_at: updatedAt, expires_at: expiresAt }).where('request_key', '=', requestKey),
+  );
+  private readonly extendWithSerial = new PreparedQuery(4, (requestKey: string, updatedAt: string, expiresAt: string, serial: string) =>
+    this.db
+      .updateTable('scep_transactions')
+      .set({ updated_at: updatedAt, expires_at: expiresAt, certificate_serial: serial })
+      .where('request_key', '=', requestKey),
+  );
+
   /** Inserts unless the request key exists; returns the stored row either way. */
   async createOrGet(tx: NewScepTransaction): Promise<{ transaction: ScepTransaction; created: boolean }> {
     const now = this.now();
-    const inserted = await this.db
-      .insertInto('scep_transactions')
-      .values({
-        request_key: tx.requestKey,
-        transaction_id: tx.transactionId,
-        profile: tx.profile,
-        signer_key_sha256: tx.signerKeySha256,
-        message_type: tx.messageType,
-        csr_sha256: tx.csrSha256,
-        challenge_id: tx.challengeId,
-        certificate_serial: null,
-        created_at: now.toISOString(),
-        updated_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + this.options.retentionMs).toISOString(),
-      })
-      .onConflict((oc) => oc.column('request_key').doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const at = now.toISOString();
+    const inserted = await this.insert.first(
+      this.db,
+      tx.requestKey,
+      tx.transactionId,
+      tx.profile,
+      tx.signerKeySha256,
+      tx.messageType,
+      tx.csrSha256,
+      tx.challengeId,
+      null,
+      at,
+      at,
+      new Date(now.getTime() + this.options.retentionMs).toISOString(),
+    );
     if (inserted) return { transaction: toTransaction(inserted), created: true };
     const existing = await this.get(tx.requestKey);
     if (!existing) throw new Error(`scep transaction ${tx.requestKey} vanished between insert and read`);
@@ -83,27 +128,16 @@ export class ScepTransactionRepository {
 
   /** The live transaction (not expired), or undefined. */
   async get(requestKey: string): Promise<ScepTransaction | undefined> {
-    const row = await this.db
-      .selectFrom('scep_transactions')
-      .selectAll()
-      .where('request_key', '=', requestKey)
-      .where('expires_at', '>', this.now().toISOString())
-      .executeTakeFirst();
+    const row = await this.live.first(this.db, requestKey, this.now().toISOString());
     return row && toTransaction(row);
   }
 
   /** Extends the retention from now (a poll or retry is a sign of life) and records an issued serial. */
   async touch(requestKey: string, certificateSerial?: string): Promise<void> {
     const now = this.now();
-    await this.db
-      .updateTable('scep_transactions')
-      .set({
-        updated_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + this.options.retentionMs).toISOString(),
-        ...(certificateSerial !== undefined ? { certificate_serial: certificateSerial } : {}),
-      })
-      .where('request_key', '=', requestKey)
-      .execute();
+    const expires = new Date(now.getTime() + this.options.retentionMs).toISOString();
+    if (certificateSerial !== undefined) await this.extendWithSerial.run(this.db, requestKey, now.toISOString(), expires, certificateSerial);
+    else await this.extend.run(this.db, requestKey, now.toISOString(), expires);
   }
 
   async findByCertificateSerial(serialHex: string): Promise<ScepTransaction | undefined> {
