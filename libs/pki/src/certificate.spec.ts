@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRootCa } from './ca.js';
-import { parseCertificate } from './certificate.js';
+import { certificateSerialNumber, parseCertificate } from './certificate.js';
 import { encodePem, PemLabel } from './pem.js';
 
 describe(`${parseCertificate.name} (parsed once per content)`, () => {
@@ -18,5 +22,54 @@ describe(`${parseCertificate.name} (parsed once per content)`, () => {
     const bad = Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00);
     expect(() => parseCertificate(bad)).toThrow();
     expect(() => parseCertificate(bad)).toThrow();
+  });
+});
+
+describe(certificateSerialNumber.name, () => {
+  // Expected values from Debian's openssl (`x509 -serial`), on certificates openssl made.
+  const dir = mkdtempSync(join(tmpdir(), 'eg-serial-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each(['1', '0x80', '0x00ff01', '0x7fd3a1b2c4d5e6f708192a3b4c5d6e7f80919293'])('reads serial %s as openssl does', (serial) => {
+    const key = join(dir, 'k.pem');
+    const cert = join(dir, `c-${serial}.pem`);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-subj',
+        '/CN=serial',
+        '-days',
+        '1',
+        '-set_serial',
+        serial,
+      ],
+      { stdio: 'ignore' },
+    );
+    const fromOpenssl = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-serial'], { encoding: 'utf8' })
+      .trim()
+      .replace(/^serial=/, '')
+      .toLowerCase()
+      .replace(/^(00)+(?=.)/, '');
+    const pem = readFileSync(cert, 'utf8');
+    expect(certificateSerialNumber(pem)).toBe(fromOpenssl);
+    expect(certificateSerialNumber(pem)).toBe(parseCertificate(pem).serialNumber);
+  });
+
+  it('throws BAD_CERTIFICATE on bytes that are not a certificate', () => {
+    expect(() => certificateSerialNumber(Uint8Array.of(0x30, 0x03, 0x02, 0x01, 0x00))).toThrow(expect.objectContaining({ code: 'BAD_CERTIFICATE' }));
+    expect(() => certificateSerialNumber(Uint8Array.of(0x30, 0x05, 0x30, 0x03, 0x04, 0x01, 0x00))).toThrow(
+      expect.objectContaining({ code: 'BAD_CERTIFICATE' }),
+    );
   });
 });

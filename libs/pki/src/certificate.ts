@@ -162,6 +162,22 @@ function readTime(r: DerReader, t: Tlv, field: string): Date {
   return r.fail(field, t.offset, `bad time ${JSON.stringify(s)}`);
 }
 
+/**
+ * The serial number of a certificate (DER, or PEM text/bytes) as parseCertificate gives it
+ * (lower-case hex without leading zero octets), reading only as far as the serial: for a
+ * certificate that is only stored or looked up, not inspected. Throws BAD_CERTIFICATE / BAD_PEM.
+ */
+export function certificateSerialNumber(input: string | Uint8Array): string {
+  const der = derFrom(input, PemLabel.certificate);
+  const r: DerReader = new DerReader(der, 'BAD_CERTIFICATE');
+  const [tbs] = r.childrenOf(r.readRoot('Certificate'), Tag.SEQUENCE, 'Certificate');
+  if (tbs === undefined) return r.fail('Certificate', 0, 'expected tbsCertificate');
+  const fields = r.childrenOf(tbs, Tag.SEQUENCE, 'TBSCertificate');
+  const serial = fields[fields[0]?.tag === contextTag(0, true) ? 1 : 0];
+  if (serial === undefined) return r.fail('TBSCertificate', tbs.offset, 'missing serialNumber');
+  return toHex(tlvValue(r.expect(serial, Tag.INTEGER, 'TBSCertificate.serialNumber'))).replace(/^(00)+(?=.)/, '');
+}
+
 /** Parses a certificate (DER, or PEM text/bytes). Throws BAD_CERTIFICATE / BAD_PEM. */
 export function parseCertificate(input: string | Uint8Array): CertificateInfo {
   const der = derFrom(input, PemLabel.certificate);

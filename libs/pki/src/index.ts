@@ -26,7 +26,7 @@ export { parseGeneralNames, encodeGeneralNames, ipToBytes, nameToString, type Sa
 export type { SignatureAlgorithmInfo } from './signature.js';
 export { parseCsr, verifyCsr, readCsr, type CsrInfo, type RequestedExtension, type NameValuePair } from './csr.js';
 export { buildCsr, type CsrBuildOptions, type BuiltCsr } from './csr-builder.js';
-export { parseCertificate, verifyIssuedBy, isIssuerOf, isSelfIssued, certificatePem, type CertificateInfo } from './certificate.js';
+export { parseCertificate, certificateSerialNumber, verifyIssuedBy, isIssuerOf, isSelfIssued, certificatePem, type CertificateInfo } from './certificate.js';
 export { buildCertsOnlyPkcs7, readPkcs7Certificates, readPkcs7Chain, orderChain, type Pkcs7Chain } from './pkcs7.js';
 export { sha1Thumbprint, sha256Thumbprint } from './thumbprint.js';
 export { randomSerial, normaliseSerial } from './serial.js';

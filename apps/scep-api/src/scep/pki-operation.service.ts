@@ -13,7 +13,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EnrollJob } from '@enrollgate/contracts';
 import { FrontendRuntime } from '@enrollgate/enrollment';
 import { LOGGER, Metrics, type Logger } from '@enrollgate/platform';
-import { derFrom, isPkiError, isSelfIssued, parseCertificate, readCsr, scep, verifyIssuedBy, type CsrInfo } from '@enrollgate/pki';
+import { certificateSerialNumber, derFrom, isPkiError, isSelfIssued, readCsr, scep, verifyIssuedBy, type CsrInfo } from '@enrollgate/pki';
 import { ScepTransactionRepository, type Enrollment } from '@enrollgate/store';
 import type { Counter } from 'prom-client';
 import { ChallengeService } from '../challenges/challenge.service.js';
@@ -215,7 +215,7 @@ export class PkiOperationService {
   private async answerFrom(requestKey: string, enrollment: Enrollment | undefined): Promise<Answer> {
     const outcome = outcomeForEnrollment(enrollment);
     let serial: string | undefined;
-    if (outcome.status === 'SUCCESS') serial = parseCertificate(outcome.certificates[0]!).serialNumber;
+    if (outcome.status === 'SUCCESS') serial = certificateSerialNumber(outcome.certificates[0]!);
     await this.transactions.touch(requestKey, serial);
     return { outcome, ...(serial ? { certificateSerial: serial } : {}) };
   }
