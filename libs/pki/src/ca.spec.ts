@@ -8,7 +8,7 @@ import { buildCsr } from './csr-builder.js';
 import { generateKeyPair, type KeySpec } from './keys.js';
 import { Eku, Oid } from './oids.js';
 import { certificatePem, parseCertificate, verifyIssuedBy } from './certificate.js';
-import { TempDir, openssl, opensslOk } from './testing/openssl.js';
+import { TempDir, openssl, opensslOk, opensslSelfSignedP256 } from './testing/openssl.js';
 import { encodePemBlocks } from './pem.js';
 
 const DAY = 86_400_000;
@@ -243,24 +243,7 @@ describe(CertificateAuthority.name, () => {
 
   it('loads an openssl-made CA (SEC1 EC key) and rejects a key that does not match the certificate', async () => {
     const dir = tmp.join('openssl-ca');
-    opensslOk([
-      'req',
-      '-x509',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      tmp.join('k.pem'),
-      '-subj',
-      '/CN=OpenSSL CA',
-      '-days',
-      '30',
-      '-out',
-      tmp.join('c.pem'),
-    ]);
+    opensslSelfSignedP256(tmp.join('k.pem'), tmp.join('c.pem'), '/CN=OpenSSL CA');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(dir);
     writeFileSync(join(dir, 'key.pem'), opensslOk(['ec', '-in', tmp.join('k.pem')])); // "EC PRIVATE KEY"

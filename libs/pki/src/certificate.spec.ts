@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createRootCa } from './ca.js';
 import { certificateSerialNumber, parseCertificate } from './certificate.js';
 import { encodePem, PemLabel } from './pem.js';
+import { TempDir, opensslOk, opensslSelfSignedP256 } from './testing/openssl.js';
 
 describe(`${parseCertificate.name} (parsed once per content)`, () => {
   it('the same certificate from another buffer or as PEM reads the same; each caller gets its own object', async () => {
@@ -27,36 +25,13 @@ describe(`${parseCertificate.name} (parsed once per content)`, () => {
 
 describe(certificateSerialNumber.name, () => {
   // Expected values from Debian's openssl (`x509 -serial`), on certificates openssl made.
-  const dir = mkdtempSync(join(tmpdir(), 'eg-serial-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = new TempDir();
+  afterAll(() => tmp.cleanup());
 
   it.each(['1', '0x80', '0x00ff01', '0x7fd3a1b2c4d5e6f708192a3b4c5d6e7f80919293'])('reads serial %s as openssl does', (serial) => {
-    const key = join(dir, 'k.pem');
-    const cert = join(dir, `c-${serial}.pem`);
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-subj',
-        '/CN=serial',
-        '-days',
-        '1',
-        '-set_serial',
-        serial,
-      ],
-      { stdio: 'ignore' },
-    );
-    const fromOpenssl = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-serial'], { encoding: 'utf8' })
+    const cert = tmp.join(`c-${serial}.pem`);
+    opensslSelfSignedP256(tmp.join('k.pem'), cert, '/CN=serial', { days: 1, serial });
+    const fromOpenssl = opensslOk(['x509', '-in', cert, '-noout', '-serial'])
       .trim()
       .replace(/^serial=/, '')
       .toLowerCase()

@@ -52,3 +52,29 @@ export class TempDir {
     rmSync(this.path, { recursive: true, force: true });
   }
 }
+
+/**
+ * A self-signed P-256 certificate made by `openssl req -x509`, written to `certOut` with its key
+ * at `keyOut` (PEM); `serial` as `-set_serial` takes it.
+ */
+export function opensslSelfSignedP256(keyOut: string, certOut: string, subject: string, options: { days?: number; serial?: string } = {}): void {
+  opensslOk([
+    'req',
+    '-x509',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    keyOut,
+    '-subj',
+    subject,
+    '-days',
+    String(options.days ?? 30),
+    ...(options.serial !== undefined ? ['-set_serial', options.serial] : []),
+    '-out',
+    certOut,
+  ]);
+}

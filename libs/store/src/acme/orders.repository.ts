@@ -1,4 +1,4 @@
-import type { Kysely, QueryCreator, Transaction, Updateable } from 'kysely';
+import { sql, type Kysely, type QueryCreator, type RawBuilder, type Transaction, type Updateable } from 'kysely';
 import type { StoreDatabase } from '../database.js';
 import { PreparedInserts, PreparedQuery } from '../prepared.js';
 import type { Schema } from '../schema.js';
@@ -472,18 +472,7 @@ export class AcmeOrderRepository {
           .where('status', '=', 'pending')
           .where('expires', '>', now)
           .where('id', 'in', (eb) => eb.selectFrom('acme_order_authorizations').select('order_id').where('authorization_id', '=', challenge.authorization_id))
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('acme_order_authorizations as oa')
-                  .innerJoin('acme_authorizations as a', 'a.id', 'oa.authorization_id')
-                  .select('oa.order_id')
-                  .whereRef('oa.order_id', '=', 'acme_orders.id')
-                  .where((w) => w.or([w('a.status', '!=', 'valid'), w('a.expires', '<=', now)])),
-              ),
-            ),
-          )
+          .where(noOtherUnusableAuthorization(now))
           .execute();
       }
       return toChallenge(challenge);
@@ -523,19 +512,7 @@ export class AcmeOrderRepository {
           )
           // The statement sees the authorizations as they were before it: the one it validates
           // counts through `a`, every other one of the order must already be valid.
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb
-                  .selectFrom('acme_order_authorizations as oa')
-                  .innerJoin('acme_authorizations as other', 'other.id', 'oa.authorization_id')
-                  .select('oa.order_id')
-                  .whereRef('oa.order_id', '=', 'acme_orders.id')
-                  .where('other.id', 'not in', (s) => s.selectFrom('a').select('a.id'))
-                  .where((w) => w.or([w('other.status', '!=', 'valid'), w('other.expires', '<=', now)])),
-              ),
-            ),
-          )
+          .where(noOtherUnusableAuthorization(now, sql`select id from a`))
           .returning('id'),
       )
       .selectFrom('c')
@@ -563,6 +540,16 @@ export class AcmeOrderRepository {
       .selectFrom('c')
       .selectAll(),
   );
+}
+
+/**
+ * For an `acme_orders` row being updated: none of its authorizations (other than those `except`
+ * selects) is unusable at `now`, i.e. all are valid and unexpired.
+ */
+function noOtherUnusableAuthorization(now: string, except?: RawBuilder<unknown>): RawBuilder<boolean> {
+  const exclusion = except ? sql`and other.id not in (${except})` : sql``;
+  return sql<boolean>`not exists (select 1 from acme_order_authorizations oa join acme_authorizations other on other.id = oa.authorization_id
+    where oa.order_id = acme_orders.id ${exclusion} and (other.status <> 'valid' or other.expires <= ${now}))`;
 }
 
 function parseProblem(text: string | null): StoredProblem | null {
