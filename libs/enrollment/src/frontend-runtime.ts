@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { EnrollProtocol, EnrollResult } from '@enrollgate/contracts';
-import { createRedis, pingRedis, type HealthRegistry, type Logger } from '@enrollgate/platform';
+import { WakeableSleep, createRedis, pingRedis, type HealthRegistry, type Logger } from '@enrollgate/platform';
 import { EnrollmentRepository, isFinalStatus, openDatabase, type Enrollment, type StoreDatabase } from '@enrollgate/store';
 import type { Redis } from 'ioredis';
 import { EnrollmentProducer } from './enroll/enrollment.producer.js';
@@ -43,29 +43,19 @@ export class FrontendRuntime {
   async waitForResult(requestKey: string, timeoutMs: number, pollMs = 250, start?: () => Promise<Enrollment | undefined>): Promise<Enrollment | undefined> {
     const deadline = Date.now() + timeoutMs;
     let delivered: Enrollment | undefined;
-    let wake: (() => void) | undefined;
+    const sleeper = new WakeableSleep();
     // Listening before the first read: a result persisted meanwhile is not missed.
     const onResult = (key: string, enrollment: Enrollment | undefined) => {
       if (key !== requestKey) return;
       if (enrollment && enrollment.requestKey === requestKey) delivered = enrollment;
-      wake?.();
+      sleeper.signal();
     };
     this.events.on('result', onResult);
     try {
       const started = start ? await start() : undefined;
       let current = started?.requestKey === requestKey ? started : await this.enrollments.get(this.protocol, requestKey);
       while (current && current.status === 'queued' && Date.now() < deadline) {
-        if (!delivered) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(done, Math.min(pollMs, Math.max(0, deadline - Date.now())));
-            function done() {
-              clearTimeout(timer);
-              wake = undefined;
-              resolve();
-            }
-            wake = done;
-          });
-        }
+        await sleeper.sleep(Math.min(pollMs, deadline - Date.now()));
         const handed = delivered;
         delivered = undefined;
         current = handed && handed.status !== 'queued' ? handed : await this.enrollments.get(this.protocol, requestKey);

@@ -5,3 +5,4 @@ export * from './health/index.js';
 export * from './http/index.js';
 export * from './redis/index.js';
 export * from './process/run-main.js';
+export * from './async/wakeable-sleep.js';

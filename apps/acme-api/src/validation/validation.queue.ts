@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Logger } from '@enrollgate/platform';
+import { WakeableSleep, type Logger } from '@enrollgate/platform';
 import type { AcmeAuthorization, AcmeChallenge, AcmeOrderRepository } from '@enrollgate/store';
 import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { AcmeProblem } from '../acme/problems.js';
@@ -88,14 +88,12 @@ export class ValidationQueue {
    */
   async enqueueAndWait(challengeId: string, timeoutMs: number, pollMs = 250, target?: ValidationJobTarget): Promise<AcmeChallenge | undefined> {
     const deadline = Date.now() + timeoutMs;
-    let woken = false;
     let recorded: AcmeChallenge | undefined;
-    let wakeUp: (() => void) | undefined;
+    const sleeper = new WakeableSleep();
     const listener = (id: string, challenge: AcmeChallenge | undefined) => {
       if (id !== challengeId) return;
-      woken = true;
       if (challenge) recorded = challenge;
-      wakeUp?.();
+      sleeper.signal();
     };
     this.done.on('done', listener);
     try {
@@ -108,18 +106,7 @@ export class ValidationQueue {
       });
       let current: AcmeChallenge | undefined;
       do {
-        if (!woken) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(finish, Math.min(pollMs, Math.max(0, deadline - Date.now())));
-            function finish() {
-              clearTimeout(timer);
-              wakeUp = undefined;
-              resolve();
-            }
-            wakeUp = finish;
-          });
-        }
-        woken = false;
+        await sleeper.sleep(Math.min(pollMs, deadline - Date.now()));
         current = recorded ?? (await this.orders.getChallenge(challengeId));
       } while (current && current.status === 'processing' && Date.now() < deadline);
       return current;
