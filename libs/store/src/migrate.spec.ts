@@ -4,6 +4,7 @@ import { openDatabase, type StoreDatabase } from './database.js';
 import { errorMessage } from './error-message.js';
 import { StoreMigrationError } from './errors.js';
 import { migrateToLatest } from './migrate.js';
+import { anEnrollmentRow } from './testing/fixtures.js';
 import { StoreMigrationProvider, storeMigrations } from './migrations/index.js';
 
 const databases = await withDatabases();
@@ -75,30 +76,7 @@ describe(migrateToLatest.name, () => {
 
     it('enforces the unique request key and the result → enrollment foreign key', async () => {
       await migrateToLatest(sut);
-      const row = {
-        id: 'e1',
-        protocol: 'acme',
-        request_key: 'k',
-        job_id: 'j',
-        status: 'queued',
-        template: 't',
-        ca_pool: null,
-        csr: 'c',
-        requester: '{}',
-        attributes: null,
-        certificate: null,
-        chain: null,
-        ca_host: null,
-        ca_name: null,
-        ca_request_id: null,
-        error_code: null,
-        error_message: null,
-        error_status: null,
-        attempts: 0,
-        created_at: 'now',
-        updated_at: 'now',
-        completed_at: null,
-      } as const;
+      const row = anEnrollmentRow();
       await sut.db.insertInto('enrollments').values(row).execute();
       expect(
         await rejectionOf(

@@ -1,6 +1,7 @@
 import { withDatabases } from '../../../test/support/databases.js';
 import { migrateToLatest, openDatabase, type StoreDatabase } from './index.js';
 import { PreparedInserts, PreparedQuery } from './prepared.js';
+import { anEnrollmentRow } from './testing/fixtures.js';
 
 const databases = await withDatabases();
 
@@ -20,30 +21,7 @@ describe.each(databases)('PreparedQuery on $name', ({ open }) => {
     ] as const) {
       await db.db
         .insertInto('enrollments')
-        .values({
-          id,
-          protocol: 'acme',
-          request_key: key,
-          job_id: `job-${id}`,
-          status,
-          template: 'WebServer',
-          ca_pool: null,
-          csr: 'MA==',
-          requester: '{}',
-          attributes: null,
-          certificate: null,
-          chain: null,
-          ca_host: null,
-          ca_name: null,
-          ca_request_id: null,
-          error_code: null,
-          error_message: null,
-          error_status: null,
-          attempts: 0,
-          created_at: now,
-          updated_at: now,
-          completed_at: null,
-        })
+        .values(anEnrollmentRow({ id, request_key: key, job_id: `job-${id}`, status, template: 'WebServer', csr: 'MA==', created_at: now, updated_at: now }))
         .execute();
     }
   });

@@ -1,5 +1,6 @@
 // Factories for the store's specs (not exported from the package index).
 import type { DeniedResult, EnrollJob, EnrollProtocol, FailedResult, IssuedResult, PendingResult } from '@enrollgate/contracts';
+import type { EnrollmentsTable } from '../schema.js';
 
 export const T0 = '2025-01-02T03:04:05.000Z';
 
@@ -79,6 +80,35 @@ export function aFailedResult(overrides: Partial<FailedResult> = {}): FailedResu
     attempts: 6,
     completedAt: '2025-01-02T03:07:00.000Z',
     error: { code: 'CA_UNREACHABLE', message: 'every CA of pool corp failed: connect ETIMEDOUT' },
+    ...overrides,
+  };
+}
+
+/** A raw `enrollments` row (queued, nothing from the CA yet), for specs that insert without the repository. */
+export function anEnrollmentRow(overrides: Partial<EnrollmentsTable> = {}): EnrollmentsTable {
+  return {
+    id: 'e1',
+    protocol: 'acme',
+    request_key: 'k',
+    job_id: 'j',
+    status: 'queued',
+    template: 't',
+    ca_pool: null,
+    csr: 'c',
+    requester: '{}',
+    attributes: null,
+    certificate: null,
+    chain: null,
+    ca_host: null,
+    ca_name: null,
+    ca_request_id: null,
+    error_code: null,
+    error_message: null,
+    error_status: null,
+    attempts: 0,
+    created_at: 'now',
+    updated_at: 'now',
+    completed_at: null,
     ...overrides,
   };
 }
