@@ -366,22 +366,20 @@ export class AcmeOrderRepository {
    */
   async respondToChallenge(challengeId: string, accountId: string): Promise<{ authorization: AcmeAuthorization; started: boolean } | undefined> {
     const now = this.now().toISOString();
+    let authorization: AcmeAuthorization | undefined;
+    let started: boolean;
     if (this.postgres) {
       const rows = await this.respondPostgres.execute(this.db, challengeId, now, accountId);
-      const authorization = assembleAuthorizations(rows)[0];
-      if (!authorization) return undefined;
-      // The statement reads the challenges as they were before its own update.
-      const started = Number(rows[0]?.started ?? 0) > 0;
-      if (started) {
-        for (const c of authorization.challenges) if (c.id === challengeId) Object.assign(c, { status: 'processing' });
-      }
-      return { authorization, started };
+      authorization = assembleAuthorizations(rows)[0];
+      started = Number(rows[0]?.started ?? 0) > 0;
+    } else {
+      const before = await this.getAuthorizationOfChallenge(challengeId);
+      const usable = before !== undefined && before.accountId === accountId && before.status === 'pending' && before.expires > now;
+      started = usable && (await this.startChallenge(challengeId));
+      authorization = started || !before ? before : ((await this.getAuthorizationOfChallenge(challengeId)) ?? before);
     }
-    const before = await this.getAuthorizationOfChallenge(challengeId);
-    if (!before) return undefined;
-    const usable = before.accountId === accountId && before.status === 'pending' && before.expires > now;
-    const started = usable && (await this.startChallenge(challengeId));
-    const authorization = started ? before : ((await this.getAuthorizationOfChallenge(challengeId)) ?? before);
+    if (!authorization) return undefined;
+    // Both read the challenge as it was before the move (PostgreSQL: the statement's snapshot).
     if (started) for (const c of authorization.challenges) if (c.id === challengeId) Object.assign(c, { status: 'processing' });
     return { authorization, started };
   }
