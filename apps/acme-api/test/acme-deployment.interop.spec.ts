@@ -10,7 +10,7 @@ import { withDatabases } from '../../../test/support/databases.js';
 import { AcmeServer } from '../src/acme/acme-server.js';
 import { AcmeTestClient, makeCsr } from './support/acme-test-client.js';
 import { startHttp01Responder, type Http01Responder } from './support/http01-responder.js';
-import { freePort, run, startInteropStack, verifyCertificate, type InteropStack } from './support/interop-stack.js';
+import { freePort, legoHttp01, run, runLego, startInteropStack, verifyCertificate, type InteropStack } from './support/interop-stack.js';
 
 const databases = await withDatabases();
 const database = databases[databases.length - 1]!;
@@ -64,27 +64,14 @@ describe(`${AcmeServer.name} deployed`, () => {
         const directoryAt127 = stack.replicas[0]!.directoryUrl;
         expect(directoryAt127).toMatch(/^https:\/\/127\.0\.0\.1:/);
         const dir = join(stack.dir, 'lego-https');
-        const res = await run(
-          'lego',
-          [
-            '--server',
-            directoryAt127,
-            '--accept-tos',
-            '-m',
-            'peers@example.org',
-            '--path',
-            dir,
-            '--http',
-            '--http.port',
-            `127.0.0.1:${httpPort}`,
-            '-d',
-            'https-lego.test',
-            'run',
-          ],
-          {
-            LEGO_CA_CERTIFICATES: join(tlsDir, 'ca.pem'),
-          },
-        );
+        const res = await runLego({
+          server: directoryAt127,
+          email: 'peers@example.org',
+          path: dir,
+          challenge: legoHttp01(httpPort),
+          domains: ['https-lego.test'],
+          env: { LEGO_CA_CERTIFICATES: join(tlsDir, 'ca.pem') },
+        });
         expect(res.output).toContain('Server responded with a certificate');
         expect(res.output).toContain(`https://localhost:${stack.replicas[0]!.port}/acme/`);
         const result = await verifyCertificate(stack.caPemFile, join(dir, 'certificates', 'https-lego.test.crt'));
@@ -203,21 +190,13 @@ describe(`${AcmeServer.name} deployed`, () => {
       async () => {
         const port = stack.replicas[0]!.port;
         const dir = join(stack.dir, 'lego-prefix');
-        const res = await run('lego', [
-          '--server',
-          `http://127.0.0.1:${port}/acme/directory`,
-          '--accept-tos',
-          '-m',
-          'peers@example.org',
-          '--path',
-          dir,
-          '--http',
-          '--http.port',
-          `127.0.0.1:${httpPort}`,
-          '-d',
-          'prefix-lego.test',
-          'run',
-        ]);
+        const res = await runLego({
+          server: `http://127.0.0.1:${port}/acme/directory`,
+          email: 'peers@example.org',
+          path: dir,
+          challenge: legoHttp01(httpPort),
+          domains: ['prefix-lego.test'],
+        });
         expect(res.output).toContain('Server responded with a certificate');
         expect(res.output).toContain(`http://127.0.0.1:${port}/acme/acme/`);
         const result = await verifyCertificate(stack.caPemFile, join(dir, 'certificates', 'prefix-lego.test.crt'));

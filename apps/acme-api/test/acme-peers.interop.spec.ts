@@ -10,7 +10,7 @@ import { withDatabases } from '../../../test/support/databases.js';
 import { AcmeServer } from '../src/acme/acme-server.js';
 import { AcmeTestClient, makeCsr } from './support/acme-test-client.js';
 import { startHttp01Responder, type Http01Responder } from './support/http01-responder.js';
-import { EAB_HMAC, EAB_KID, ROOT, freePort, run, startInteropStack, verifyCertificate, type InteropStack } from './support/interop-stack.js';
+import { EAB_HMAC, EAB_KID, ROOT, freePort, run, runLego, startInteropStack, verifyCertificate, type InteropStack } from './support/interop-stack.js';
 
 const databases = await withDatabases();
 const database = databases[databases.length - 1]!; // PostgreSQL when reachable
@@ -89,14 +89,14 @@ describe(`${AcmeServer.name} with third-party clients`, () => {
       const dir = join(stack.dir, `lego-${name}`);
       const names = what.startsWith('dns-01') ? [name, `*.${name}`] : [name];
       const resolved = args.map((a) => a.replace('HTTP', String(httpPort)).replace('TLS', String(tlsPort)).replace(/^DNS$/, stack.dnsServer));
-      const res = await run(
-        'lego',
-        ['--server', directory, '--accept-tos', '-m', 'peers@example.org', '--path', dir, ...resolved, ...names.flatMap((n) => ['-d', n]), 'run'],
-        {
-          ...env,
-          CHALLTESTSRV_MANAGEMENT: stack.challtestsrvManagement,
-        },
-      );
+      const res = await runLego({
+        server: directory,
+        email: 'peers@example.org',
+        path: dir,
+        challenge: resolved,
+        domains: names,
+        env: { ...env, CHALLTESTSRV_MANAGEMENT: stack.challtestsrvManagement },
+      });
       await writeFile(`${dir}.log`, res.output);
       expect(res.output).toContain('Server responded with a certificate');
       const file = join(dir, 'certificates', `${name.replace('*', '_')}.crt`);

@@ -18,7 +18,18 @@ import acme from 'acme-client';
 import { withDatabases } from '../../../test/support/databases.js';
 import { AcmePolicy } from '../src/policy/acme-policy.js';
 import { startHttp01Responder, type Http01Responder } from './support/http01-responder.js';
-import { ROOT, freePort, run, startInteropStack, startNode, verifyCertificate, waitReady, type InteropStack } from './support/interop-stack.js';
+import {
+  ROOT,
+  freePort,
+  legoHttp01,
+  run,
+  runLego,
+  startInteropStack,
+  startNode,
+  verifyCertificate,
+  waitReady,
+  type InteropStack,
+} from './support/interop-stack.js';
 
 const databases = await withDatabases();
 const database = databases[databases.length - 1]!; // PostgreSQL when reachable
@@ -83,22 +94,14 @@ describe(`${AcmePolicy.name} with third-party clients`, () => {
 
   async function lego(name: string, names: string[], args: string[], userAgent?: string) {
     const dir = join(stack.dir, `lego-${name}`);
-    const res = await run('lego', [
-      '--server',
-      directory,
-      '--accept-tos',
-      '-m',
-      'policy@example.org',
-      '--path',
-      dir,
-      ...(userAgent ? ['--user-agent', userAgent] : []),
-      ...args,
-      '--http',
-      '--http.port',
-      `127.0.0.1:${httpPort}`,
-      ...names.flatMap((n) => ['-d', n]),
-      'run',
-    ]);
+    const res = await runLego({
+      server: directory,
+      email: 'policy@example.org',
+      path: dir,
+      flags: [...(userAgent ? ['--user-agent', userAgent] : []), ...args],
+      challenge: legoHttp01(httpPort),
+      domains: names,
+    });
     await writeFile(`${dir}.log`, res.output);
     return { ...res, certFile: join(dir, 'certificates', `${names[0]}.crt`) };
   }
@@ -338,21 +341,13 @@ describe('acme-api and wcce-worker started on an imported acme_srv.cfg', () => {
 
       const dir = join(stack.dir, 'lego-imported');
       const legoRun = (domain: string) =>
-        run('lego', [
-          '--server',
-          `http://127.0.0.1:${apiPort}/directory`,
-          '--accept-tos',
-          '-m',
-          'import@example.org',
-          '--path',
-          dir,
-          '--http',
-          '--http.port',
-          `127.0.0.1:${httpPort}`,
-          '-d',
-          domain,
-          'run',
-        ]);
+        runLego({
+          server: `http://127.0.0.1:${apiPort}/directory`,
+          email: 'import@example.org',
+          path: dir,
+          challenge: legoHttp01(httpPort),
+          domains: [domain],
+        });
       // [CAhandler] allowed_domainlist: ["example.com", "*.example2.com"]
       const refused = await legoRun('www.example3.com');
       expect(refused.output).toContain(`${P}rejectedIdentifier`);

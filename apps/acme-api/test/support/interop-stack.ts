@@ -261,6 +261,29 @@ export function run(command: string, args: string[], env: Record<string, string>
   });
 }
 
+/** lego's flags for answering http-01 itself on 127.0.0.1:`port`. */
+export function legoHttp01(port: number): string[] {
+  return ['--http', '--http.port', `127.0.0.1:${port}`];
+}
+
+/** `lego --server … --accept-tos -m … --path … <flags> <challenge flags> -d … run`, through run(). */
+export function runLego(options: {
+  server: string;
+  email: string;
+  path: string;
+  domains: string[];
+  challenge: string[];
+  flags?: string[];
+  env?: Record<string, string>;
+}): Promise<{ code: number; output: string }> {
+  const { server, email, path, domains, challenge, flags = [], env } = options;
+  return run(
+    'lego',
+    ['--server', server, '--accept-tos', '-m', email, '--path', path, ...flags, ...challenge, ...domains.flatMap((d) => ['-d', d]), 'run'],
+    env,
+  );
+}
+
 /** `openssl verify -CAfile` and the certificate's SANs. */
 export async function verifyCertificate(caPemFile: string, certFile: string): Promise<{ verified: boolean; sans: string[]; output: string }> {
   const verify = await run('openssl', ['verify', '-CAfile', caPemFile, certFile]);
